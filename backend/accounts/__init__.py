@@ -1,0 +1,1 @@
+"""Accounts domain: organizations, projects and project-scoped API keys."""

@@ -1,0 +1,88 @@
+"""The application factory: wires settings, plugins, middleware and routers. No business logic here."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+import structlog
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from backend.accounts.services import bootstrap
+from backend.core.auth import auth_middleware, provide_principal
+from backend.core.db import alchemy_config
+from backend.core.errors import EXCEPTION_HANDLERS
+from backend.core.logging import configure_logging, request_id_middleware
+from backend.core.nats import NatsConnection
+from backend.core.settings import Settings, get_settings
+from backend.jobs.controllers import JobController
+from backend.locations.controllers import LocationController
+from backend.runs.controllers import RunController
+from backend.system.controllers import SystemController
+from backend.tests.controllers import TestController
+from backend.tests.validation import K6Inspector
+
+logger = structlog.get_logger()
+
+VERSION = "0.1.0"
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the ASGI app (granian calls this with ``--factory``)."""
+    settings = settings or get_settings()
+    configure_logging(settings)
+    alchemy = alchemy_config(settings)
+    nats = NatsConnection(settings)
+    inspector = K6Inspector(
+        settings.k6_bin_path, timeout_s=settings.validate_timeout_s, concurrency=settings.validate_concurrency
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        app.state.session_maker = alchemy.create_session_maker()
+        await bootstrap(app.state.session_maker, settings)
+        await nats.start()
+        logger.info("app.started", port=settings.http_port, locations=[loc.code for loc in settings.locations])
+        try:
+            yield
+        finally:
+            await nats.close()
+
+    def provide_settings() -> Settings:
+        return settings
+
+    api = Router(
+        path="/api",
+        route_handlers=[TestController, JobController, RunController, LocationController],
+        middleware=[auth_middleware],
+        dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
+    )
+    return Litestar(
+        route_handlers=[SystemController, api],
+        plugins=[SQLAlchemyPlugin(config=alchemy)],
+        lifespan=[lifespan],
+        state=State({"nats": nats, "k6_inspector": inspector, "settings": settings}),
+        dependencies={"settings": Provide(provide_settings, sync_to_thread=False)},
+        middleware=[request_id_middleware],
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=settings.max_body_bytes,
+        cors_config=CORSConfig(allow_origins=[], allow_headers=["Authorization", "Content-Type"]),
+        openapi_config=OpenAPIConfig(
+            title="Supercheck Performance API",
+            version=VERSION,
+            description="Self-hosted k6 load testing: tests, jobs, runs in chosen locations, live console, reports.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(
+                security_schemes={
+                    "ApiKey": SecurityScheme(type="http", scheme="bearer", description="A project API key")
+                }
+            ),
+            security=[{"ApiKey": []}],
+        ),
+        debug=False,
+    )

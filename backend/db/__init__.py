@@ -1,0 +1,1 @@
+"""The database: SQLAlchemy models (advanced-alchemy) and Alembic migrations."""

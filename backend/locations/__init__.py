@@ -1,0 +1,1 @@
+"""Locations domain: the catalogue of places that generate load."""

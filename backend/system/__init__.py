@@ -1,0 +1,1 @@
+"""System routes: liveness and readiness."""

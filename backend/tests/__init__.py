@@ -1,0 +1,1 @@
+"""Tests domain: performance and other test scripts."""

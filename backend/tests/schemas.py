@@ -1,0 +1,65 @@
+"""API bodies of the tests domain."""
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from backend.db.models import TestPriority
+from schema.base import CamelStruct
+from schema.enums import TestType
+
+Title = Annotated[str, Meta(min_length=1, max_length=255)]
+Description = Annotated[str, Meta(max_length=10_000)]
+Tag = Annotated[str, Meta(min_length=1, max_length=50)]
+Tags = Annotated[list[Tag], Meta(max_length=20)]
+
+
+class TestCreate(CamelStruct, forbid_unknown_fields=True):
+    """A new test. ``priority`` does not apply to performance tests."""
+
+    __test__ = False
+
+    title: Title
+    type: TestType
+    script: str
+    description: Description | None = None
+    tags: Tags = msgspec.field(default_factory=list)
+    priority: TestPriority | None = None
+
+
+class TestUpdate(CamelStruct, forbid_unknown_fields=True):
+    """Fields to change; absent fields stay as they are. The type of a test cannot change."""
+
+    __test__ = False
+
+    title: Title | UnsetType = UNSET
+    type: TestType | UnsetType = UNSET
+    script: str | UnsetType = UNSET
+    description: Description | None | UnsetType = UNSET
+    tags: Tags | UnsetType = UNSET
+    priority: TestPriority | None | UnsetType = UNSET
+
+
+class TestRead(CamelStruct):
+    __test__ = False
+
+    id: UUID
+    project_id: UUID
+    title: str
+    type: TestType
+    script: str
+    description: str | None
+    tags: list[str]
+    priority: TestPriority | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ValidateScript(CamelStruct, forbid_unknown_fields=True):
+    """A script to check without saving it."""
+
+    script: str
+    type: TestType = TestType.PERFORMANCE

@@ -1,0 +1,36 @@
+"""Names of every NATS stream, subject, consumer, bucket and header (DESIGN section 2)."""
+
+RUNS_STREAM = "K6_RUNS"
+RUNS_SUBJECT = "supercheck.k6.runs"
+RUNNERS_CONSUMER = "k6-runners"
+
+EVENTS_STREAM = "K6_EVENTS"
+EVENTS_SUBJECT_PREFIX = "supercheck.k6.events"
+EVENTS_SUBJECTS = f"{EVENTS_SUBJECT_PREFIX}.>"
+
+CONTROL_SUBJECT_PREFIX = "supercheck.k6.control"
+
+RUNNERS_BUCKET = "k6_runners"
+
+HEADER_LOCATION = "Supercheck-Location"
+HEADER_MSG_ID = "Nats-Msg-Id"
+
+# JetStream drops a second publish with the same Nats-Msg-Id inside this window.
+DUPLICATE_WINDOW_S = 300
+
+
+def status_subject(run_id: str) -> str:
+    return f"{EVENTS_SUBJECT_PREFIX}.{run_id}.status"
+
+
+def console_subject(run_id: str) -> str:
+    return f"{EVENTS_SUBJECT_PREFIX}.{run_id}.console"
+
+
+def run_events_subject(run_id: str) -> str:
+    """Every event of one run (status and console)."""
+    return f"{EVENTS_SUBJECT_PREFIX}.{run_id}.*"
+
+
+def cancel_subject(run_id: str) -> str:
+    return f"{CONTROL_SUBJECT_PREFIX}.{run_id}.cancel"

@@ -1,0 +1,106 @@
+"""Real servers for the whole suite, started once per session: PostgreSQL (pgserver) and nats-server."""
+
+import asyncio
+import dataclasses
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from backend.accounts.services import provision_project
+from backend.app import create_app
+from backend.core.settings import Settings, load_settings
+from ops import services
+
+os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp/runtime-root")  # pgserver's lock directory
+
+
+@pytest.fixture(scope="session")
+def stack_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("stack")
+
+
+@pytest.fixture(scope="session")
+def postgres(stack_dir: Path) -> Iterator[services.Postgres]:
+    pg = services.start_postgres(stack_dir / "postgres", database="supercheck_test")
+    yield pg
+    pg.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres: services.Postgres) -> str:
+    url = postgres.url("supercheck_test")
+    supercheck = str(Path(sys.executable).with_name("supercheck"))
+    subprocess.run([supercheck, "migrate"], check=True, env={**os.environ, "SUPERCHECK_DATABASE_URL": url})
+    return url
+
+
+@pytest.fixture(scope="session")
+def nats_server(stack_dir: Path) -> Iterator[services.NatsCredentials]:
+    creds = services.nats_credentials(stack_dir, port=services.free_port())
+    proc = services.start_nats(stack_dir, creds, log_file=stack_dir / "nats.log")
+    yield creds
+    services.stop_process(proc)
+
+
+@pytest.fixture
+def settings(database_url: str, nats_server: services.NatsCredentials, tmp_path: Path) -> Settings:
+    return dataclasses.replace(
+        load_settings(),
+        database_url=database_url,
+        nats_url=nats_server.url,
+        nats_user=nats_server.backend_user,
+        nats_password=nats_server.backend_password,
+        data_dir=tmp_path,
+        database_pool_size=5,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app) as test_client:
+        # The app runs on the client's own event loop: ask it over HTTP whether it is ready.
+        for _ in range(300):
+            if (await test_client.get("/ready")).status_code == 200:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            pytest.fail("backend did not become ready (database and NATS)")
+        yield test_client
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the test's own event loop (the app under test runs on the client's loop)."""
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    yield async_sessionmaker(engine, expire_on_commit=False)
+    await engine.dispose()
+
+
+async def new_project_key(db: async_sessionmaker[AsyncSession], name: str | None = None) -> tuple[uuid.UUID, str]:
+    """A fresh organization + project and its admin key, so every test starts from an empty project."""
+    suffix = name or uuid.uuid4().hex[:8]
+    async with db() as session, session.begin():
+        project, raw = await provision_project(session, f"org-{suffix}", f"project-{suffix}")
+    return project.id, raw
+
+
+@pytest.fixture
+async def api(client: AsyncTestClient[Litestar], db: async_sessionmaker[AsyncSession]) -> AsyncTestClient[Litestar]:
+    """The client, authenticated with the admin key of a fresh project."""
+    _, key = await new_project_key(db)
+    client.headers["Authorization"] = f"Bearer {key}"
+    return client
