@@ -9,8 +9,10 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import nats
 import pytest
 from litestar import Litestar
+from nats.aio.client import Client as NatsClient
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -104,3 +106,13 @@ async def api(client: AsyncTestClient[Litestar], db: async_sessionmaker[AsyncSes
     _, key = await new_project_key(db)
     client.headers["Authorization"] = f"Bearer {key}"
     return client
+
+
+@pytest.fixture
+async def nats_client(nats_server: services.NatsCredentials) -> AsyncIterator[NatsClient]:
+    """A NATS connection on the test's loop, as the backend user (to look at what was published)."""
+    client = await nats.connect(
+        nats_server.url, user=nats_server.backend_user, password=nats_server.backend_password
+    )
+    yield client
+    await client.close()

@@ -77,7 +77,7 @@ class JobService(SQLAlchemyAsyncRepositoryService[Job]):
             job.description = data.description
         job.job_type = job_type
         if data.test_ids is not UNSET:
-            job.job_tests = [JobTest(test_id=t.id, position=i) for i, t in enumerate(tests)]
+            _set_tests(job, tests)
         return await self.update(job)
 
     async def delete_in_project(self, principal: Principal, job_id: UUID) -> None:
@@ -105,6 +105,17 @@ class JobService(SQLAlchemyAsyncRepositoryService[Job]):
                 extra={"incompatibleTests": [{"id": str(t.id), "title": t.title, "type": t.type.value} for t in bad]},
             )
         return tests
+
+
+def _set_tests(job: Job, tests: list[Test]) -> None:
+    """Keep the rows of tests that stay (the unit of work inserts before it deletes), renumber, add the new."""
+    existing = {jt.test_id: jt for jt in job.job_tests}
+    kept: list[JobTest] = []
+    for position, test in enumerate(tests):
+        row = existing.get(test.id) or JobTest(test_id=test.id)
+        row.position = position
+        kept.append(row)
+    job.job_tests = kept
 
 
 def _check_location(job_type: JobType, location: str | None, settings: Settings) -> str | None:
