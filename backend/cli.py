@@ -9,6 +9,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from backend.accounts.services import provision_project
+from backend.core.db import alchemy_config
 from backend.core.settings import SettingsError, get_settings
 
 MIGRATIONS = Path(__file__).with_name("db") / "migrations"
@@ -32,9 +34,6 @@ def revision(args: argparse.Namespace) -> int:
 
 
 def create_api_key(args: argparse.Namespace) -> int:
-    from backend.accounts.services import provision_project
-    from backend.core.db import alchemy_config
-
     settings = get_settings()
 
     async def run() -> str:

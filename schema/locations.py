@@ -7,7 +7,7 @@ import msgspec
 from schema.base import CamelStruct
 
 
-class Location(CamelStruct, frozen=True):
+class Location(CamelStruct):
     """One place that can generate load, e.g. ``eu-central`` (EU Central, Frankfurt)."""
 
     code: str

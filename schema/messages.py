@@ -7,7 +7,7 @@ import msgspec
 from schema.base import CamelStruct, Message
 
 
-class TestSpec(CamelStruct, frozen=True):
+class TestSpec(CamelStruct):
     """One test of a run request: everything a runner needs to run it."""
 
     __test__ = False
@@ -19,14 +19,14 @@ class TestSpec(CamelStruct, frozen=True):
     secret_names: list[str] = msgspec.field(default_factory=list)
 
 
-class RunLimits(CamelStruct, frozen=True):
+class RunLimits(CamelStruct):
     """Quotas a runner enforces before any load is generated."""
 
     max_vus: int
     max_duration_s: int
 
 
-class RunRequest(Message, frozen=True):
+class RunRequest(Message, kw_only=True):
     """Published once per run on ``supercheck.k6.runs``; a job run carries all its tests."""
 
     run_id: str

@@ -12,8 +12,8 @@ from pathlib import Path
 import nats
 import pytest
 from litestar import Litestar
-from nats.aio.client import Client as NatsClient
 from litestar.testing import AsyncTestClient
+from nats.aio.client import Client as NatsClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -111,8 +111,6 @@ async def api(client: AsyncTestClient[Litestar], db: async_sessionmaker[AsyncSes
 @pytest.fixture
 async def nats_client(nats_server: services.NatsCredentials) -> AsyncIterator[NatsClient]:
     """A NATS connection on the test's loop, as the backend user (to look at what was published)."""
-    client = await nats.connect(
-        nats_server.url, user=nats_server.backend_user, password=nats_server.backend_password
-    )
+    client = await nats.connect(nats_server.url, user=nats_server.backend_user, password=nats_server.backend_password)
     yield client
     await client.close()

@@ -11,6 +11,7 @@ from advanced_alchemy.exceptions import NotFoundError as RepositoryNotFoundError
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
 
 logger = structlog.get_logger()
 
@@ -65,7 +66,7 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     return error_response(exc.status_code, exc.detail, exc.extra or None, headers=exc.headers)
 
 
-def _not_found(_: Request[Any, Any, Any], exc: RepositoryNotFoundError) -> Response[Any]:
+def _not_found(_: Request[Any, Any, Any], __: RepositoryNotFoundError) -> Response[Any]:
     return error_response(404, "Not found", None)
 
 
@@ -75,11 +76,11 @@ def _integrity(_: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
 
 
 def _unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    logger.exception("http.unhandled_exception", exc_type=type(exc).__name__)
+    logger.error("http.unhandled_exception", exc_type=type(exc).__name__, exc_info=exc)
     return error_response(500, "Internal server error", None)
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     AppError: _app_error,
     HTTPException: _http_error,
     RepositoryNotFoundError: _not_found,

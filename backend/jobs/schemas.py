@@ -31,8 +31,8 @@ class JobUpdate(CamelStruct, forbid_unknown_fields=True):
 
     name: Name | UnsetType = UNSET
     job_type: JobType | UnsetType = UNSET
-    description: Description | None | UnsetType = UNSET
-    location: LocationCode | None | UnsetType = UNSET
+    description: Description | UnsetType | None = UNSET
+    location: LocationCode | UnsetType | None = UNSET
     test_ids: TestIds | UnsetType = UNSET
 
 

@@ -1,6 +1,7 @@
 """Jobs: CRUD inside the caller's project, with job type / test type compatibility enforced."""
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.filters import LimitOffset, SearchFilter, StatementFilter
@@ -43,7 +44,7 @@ class JobService(SQLAlchemyAsyncRepositoryService[Job]):
         filters: list[StatementFilter] = [page, NEWEST_FIRST]
         if search:
             filters.append(SearchFilter(field_name="name", value=search, ignore_case=True))
-        where: dict[str, object] = {"project_id": principal.project_id}
+        where: dict[str, Any] = {"project_id": principal.project_id}
         if job_type is not None:
             where["job_type"] = job_type
         return await self.get_many_and_count(*filters, **where)

@@ -95,7 +95,7 @@ class RunService(SQLAlchemyAsyncRepositoryService[Run]):
         return await self._dispatch(run, tests, settings, nats)
 
     async def _dispatch(self, run: Run, tests: list[Test], settings: Settings, nats: NatsConnection) -> Run:
-        """Commit the queued run, then publish it; if NATS refuses, the run ends in ``error`` and the caller gets 503."""
+        """Commit the queued run, then publish it; if NATS refuses, the run ends in ``error`` and 503 is raised."""
         now = datetime.now(UTC)
         run.status = RunStatus.QUEUED
         run.queue_deadline = now + timedelta(seconds=settings.run_queue_timeout_s)

@@ -38,9 +38,9 @@ class TestUpdate(CamelStruct, forbid_unknown_fields=True):
     title: Title | UnsetType = UNSET
     type: TestType | UnsetType = UNSET
     script: str | UnsetType = UNSET
-    description: Description | None | UnsetType = UNSET
+    description: Description | UnsetType | None = UNSET
     tags: Tags | UnsetType = UNSET
-    priority: TestPriority | None | UnsetType = UNSET
+    priority: TestPriority | UnsetType | None = UNSET
 
 
 class TestRead(CamelStruct):

@@ -1,6 +1,7 @@
 """Tests: create, list, read, update, delete, always inside the caller's project."""
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -40,7 +41,7 @@ class TestService(SQLAlchemyAsyncRepositoryService[Test]):
         filters: list[StatementFilter] = [page, NEWEST_FIRST]
         if search:
             filters.append(SearchFilter(field_name="title", value=search, ignore_case=True))
-        where = {"project_id": principal.project_id}
+        where: dict[str, Any] = {"project_id": principal.project_id}
         if type_ is not None:
             where["type"] = type_
         return await self.get_many_and_count(*filters, **where)

@@ -2,12 +2,13 @@
 
 import asyncio
 
+from advanced_alchemy.base import orm_registry
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from backend.db import models
+import backend.db.models  # noqa: F401 - registers every table on the metadata
 
-target_metadata = models.UUIDv7AuditBase.metadata
+target_metadata = orm_registry.metadata
 
 
 def _run(connection: object) -> None:

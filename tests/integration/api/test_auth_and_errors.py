@@ -59,7 +59,9 @@ async def test_another_projects_ids_answer_404_and_never_its_data(api, client, d
     assert (await client.delete(f"/api/jobs/{job['id']}", headers=other)).status_code == 404
     assert (await client.post(f"/api/tests/{test['id']}/execute", json={}, headers=other)).status_code == 404
     assert (await client.post("/api/runs", json={"jobId": job["id"]}, headers=other)).status_code == 404
-    other_job = await client.post("/api/jobs", json={"name": "j", "jobType": "k6", "testIds": [test["id"]]}, headers=other)
+    other_job = await client.post(
+        "/api/jobs", json={"name": "j", "jobType": "k6", "testIds": [test["id"]]}, headers=other
+    )
     assert other_job.status_code == 400
     for path in ["/api/tests", "/api/jobs", "/api/runs"]:
         assert (await client.get(path, headers=other)).json()["total"] == 0
@@ -96,7 +98,7 @@ BAD_BODIES = [
     pytest.param(b'{"title": "t", "type": "api"}', "missing field", id="missing-field"),
     pytest.param(b'{"title": "", "type": "api", "script": "x"}', "empty title", id="empty-title"),
     pytest.param(b'{"title": "t", "type": "api", "script": "x", "colour": 1}', "unknown field", id="unknown-field"),
-    pytest.param(b'[1, 2]', "not an object", id="array"),
+    pytest.param(b"[1, 2]", "not an object", id="array"),
     pytest.param(b'{"title": "t", "type": "api", "script": "   "}', "empty script", id="blank-script"),
 ]
 

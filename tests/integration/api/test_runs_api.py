@@ -7,6 +7,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.app import create_app
+from ops.services import free_port
 from schema import nats as names
 from schema.messages import RunRequest
 from tests.conftest import new_project_key
@@ -116,8 +117,6 @@ async def test_runs_list_filters_and_get(api):
 @pytest.fixture
 async def api_without_nats(settings, db):
     """The backend pointed at a NATS address where nothing listens."""
-    from ops.services import free_port
-
     app = create_app(dataclasses.replace(settings, nats_url=f"nats://127.0.0.1:{free_port()}"))
     async with AsyncTestClient(app=app) as client:
         _, key = await new_project_key(db)
