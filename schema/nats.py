@@ -11,6 +11,10 @@ EVENTS_SUBJECTS = f"{EVENTS_SUBJECT_PREFIX}.>"
 CONTROL_SUBJECT_PREFIX = "supercheck.k6.control"
 
 RUNNERS_BUCKET = "k6_runners"
+CANCELS_BUCKET = "k6_cancels"
+CLAIMS_BUCKET = "k6_claims"  # key = run id, value = the runner that claimed it (exactly-once claims)
+ARTIFACTS_BUCKET = "supercheck-performance-artifacts"  # NATS object store name when that store is used
+BACKEND_EVENTS_CONSUMER = "k6-backend"
 
 HEADER_LOCATION = "Supercheck-Location"
 HEADER_MSG_ID = "Nats-Msg-Id"
@@ -25,6 +29,9 @@ def status_subject(run_id: str) -> str:
 
 def console_subject(run_id: str) -> str:
     return f"{EVENTS_SUBJECT_PREFIX}.{run_id}.console"
+
+
+STATUS_SUBJECTS = f"{EVENTS_SUBJECT_PREFIX}.*.status"
 
 
 def run_events_subject(run_id: str) -> str:

@@ -114,3 +114,37 @@ async def nats_client(nats_server: services.NatsCredentials) -> AsyncIterator[Na
     client = await nats.connect(nats_server.url, user=nats_server.backend_user, password=nats_server.backend_password)
     yield client
     await client.close()
+
+
+@pytest.fixture(scope="session")
+def s3_server(stack_dir: Path) -> Iterator[dict[str, str]]:
+    """A real S3-protocol server (moto_server) on 127.0.0.1, as the environment variables that select it."""
+    import time  # noqa: PLC0415 - appended fixture: the import block above belongs to the other fixtures
+    import urllib.error  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+
+    port = services.free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    argv = [services.venv_bin("moto_server"), "-H", "127.0.0.1", "-p", str(port)]
+    with (stack_dir / "moto.log").open("ab") as log:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
+                break
+        except urllib.error.HTTPError:  # any HTTP answer means it serves
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                services.stop_process(proc)
+                pytest.fail(f"moto_server did not answer on {endpoint}; see {stack_dir / 'moto.log'}")
+            time.sleep(0.05)
+    yield {
+        "SUPERCHECK_ARTIFACT_STORE": "s3",
+        "S3_ENDPOINT": endpoint,
+        "S3_ACCESS_KEY": "testing",
+        "S3_SECRET_KEY": "testing",
+        "S3_REGION": "us-east-1",
+    }
+    services.stop_process(proc)
