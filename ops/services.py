@@ -15,6 +15,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from string import Template
+from typing import Any
 
 NATS_TEMPLATE = Path(__file__).with_name("nats") / "nats-server.conf.tmpl"
 STACK_FILE = "stack.json"
@@ -144,14 +145,15 @@ def nats_credentials(data_dir: Path, host: str = "127.0.0.1", port: int | None =
     return creds
 
 
-def read_stack(data_dir: Path) -> dict:
+def read_stack(data_dir: Path) -> dict[str, Any]:
     path = data_dir / STACK_FILE
     if not path.exists():
         return {}
-    return json.loads(path.read_text())
+    stack: dict[str, Any] = json.loads(path.read_text())
+    return stack
 
 
-def write_stack(data_dir: Path, stack: dict) -> None:
+def write_stack(data_dir: Path, stack: dict[str, Any]) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / STACK_FILE
     tmp = path.with_suffix(".tmp")
