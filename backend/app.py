@@ -22,7 +22,12 @@ from backend.core.nats import NatsConnection
 from backend.core.settings import Settings, get_settings
 from backend.jobs.controllers import JobController
 from backend.locations.controllers import LocationController
+from backend.runs.artifacts import ArtifactController, Artifacts
 from backend.runs.controllers import RunController
+from backend.runs.events import EventApplier
+from backend.runs.hub import RunEventHub
+from backend.runs.stream import RunStreamController
+from backend.runs.watchdog import Watchdog
 from backend.system.controllers import SystemController
 from backend.tests.controllers import TestController
 from backend.tests.validation import K6Inspector
@@ -38,6 +43,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings)
     alchemy = alchemy_config(settings)
     nats = NatsConnection(settings)
+    hub = RunEventHub(grace_s=settings.sse_release_grace_s)
+    artifacts = Artifacts(settings.artifact_store, nats)
     inspector = K6Inspector(
         settings.k6_bin_path, timeout_s=settings.validate_timeout_s, concurrency=settings.validate_concurrency
     )
@@ -47,10 +54,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.session_maker = alchemy.create_session_maker()
         await bootstrap(app.state.session_maker, settings)
         await nats.start()
+        applier = EventApplier(app.state.session_maker, nats)
+        watchdog = Watchdog(app.state.session_maker, nats, settings)
+        applier.start()
+        watchdog.start()
+        artifacts.start()
         logger.info("app.started", port=settings.http_port, locations=[loc.code for loc in settings.locations])
         try:
             yield
         finally:
+            await watchdog.stop()
+            await applier.stop()
+            await hub.close()
+            await artifacts.close()
             await nats.close()
 
     def provide_settings() -> Settings:
@@ -58,7 +74,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     api = Router(
         path="/api",
-        route_handlers=[TestController, JobController, RunController, LocationController],
+        route_handlers=[
+            TestController,
+            JobController,
+            RunController,
+            RunStreamController,
+            ArtifactController,
+            LocationController,
+        ],
         middleware=[auth_middleware],
         dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
     )
@@ -66,7 +89,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[SystemController, api],
         plugins=[SQLAlchemyPlugin(config=alchemy)],
         lifespan=[lifespan],
-        state=State({"nats": nats, "k6_inspector": inspector, "settings": settings}),
+        state=State(
+            {"nats": nats, "k6_inspector": inspector, "settings": settings, "run_hub": hub, "artifacts": artifacts}
+        ),
         dependencies={"settings": Provide(provide_settings, sync_to_thread=False)},
         middleware=[request_id_middleware],
         exception_handlers=EXCEPTION_HANDLERS,
@@ -85,5 +110,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
             security=[{"ApiKey": []}],
         ),
+        logging_config=None,  # structlog is configured above; keep Litestar from replacing it
         debug=False,
     )

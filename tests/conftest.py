@@ -2,6 +2,7 @@
 
 import asyncio
 import dataclasses
+import logging
 import os
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from backend.core.settings import Settings, load_settings
 from ops import services
 
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp/runtime-root")  # pgserver's lock directory
+logging.getLogger("pgserver").setLevel(logging.WARNING)  # its atexit log lines would hit a closed stderr
 
 
 @pytest.fixture(scope="session")
@@ -148,3 +150,30 @@ def s3_server(stack_dir: Path) -> Iterator[dict[str, str]]:
         "S3_REGION": "us-east-1",
     }
     services.stop_process(proc)
+
+
+@pytest.fixture
+async def live_runner(nats_client: NatsClient):
+    """A synthetic heartbeat of a runner that takes every location, so that dispatch finds a live runner."""
+    from datetime import UTC, datetime  # noqa: PLC0415 - appended fixture: the import block belongs to the others
+
+    import msgspec  # noqa: PLC0415
+
+    from backend.core.nats import ensure_jetstream  # noqa: PLC0415
+    from schema.messages import RunnerHeartbeat  # noqa: PLC0415
+    from schema.nats import RUNNERS_BUCKET  # noqa: PLC0415
+
+    await ensure_jetstream(nats_client.jetstream())
+    beat = RunnerHeartbeat(
+        runner_id=f"test-runner-{uuid.uuid4().hex[:8]}",
+        location="us-east",
+        location_filtering=False,
+        capacity=3,
+        active_runs=[],
+        version="test",
+        at=datetime.now(UTC),
+    )
+    bucket = await nats_client.jetstream().key_value(RUNNERS_BUCKET)
+    await bucket.put(beat.runner_id, msgspec.json.encode(beat))
+    yield beat
+    await bucket.purge(beat.runner_id)

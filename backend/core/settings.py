@@ -6,10 +6,11 @@ A bad value stops start-up with a message naming the variable; nothing is guesse
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from schema.artifacts import StoreSettings, store_settings_from_env
 from schema.locations import DEFAULT_LOCATIONS, Location, parse_catalogue
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -39,6 +40,21 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
+def env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        msg = f"{name} must be a number, got {raw!r}"
+        raise SettingsError(msg) from None
+    if value < minimum:
+        msg = f"{name} must be at least {minimum}, got {value}"
+        raise SettingsError(msg)
+    return value
+
+
 def env_bool(name: str, *, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None:
@@ -58,6 +74,14 @@ def _locations() -> tuple[Location, ...]:
         return DEFAULT_LOCATIONS
     try:
         return parse_catalogue(raw)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def _artifact_store() -> StoreSettings:
+    """The runners write artifacts here and the backend reads them (SUPERCHECK_ARTIFACT_STORE, S3_*)."""
+    try:
+        return store_settings_from_env(os.environ)
     except ValueError as exc:
         raise SettingsError(str(exc)) from None
 
@@ -99,6 +123,13 @@ class Settings:
     max_vus: int
     max_duration_s: int
     run_queue_timeout_s: int
+    # Defaults here too, so code that builds Settings by hand keeps working as settings are added.
+    events_max_age_s: int = 7 * 24 * 3600
+    watchdog_interval_s: float = 5.0
+    runner_heartbeat_grace_s: float = 30.0
+    sse_heartbeat_s: float = 15.0
+    sse_release_grace_s: float = 5.0
+    artifact_store: StoreSettings = field(default_factory=StoreSettings)
 
     @property
     def is_production(self) -> bool:
@@ -144,6 +175,12 @@ def load_settings() -> Settings:
         max_vus=env_int("SUPERCHECK_MAX_VUS", 100, minimum=1),
         max_duration_s=env_int("SUPERCHECK_MAX_DURATION_S", 1800, minimum=1),
         run_queue_timeout_s=env_int("SUPERCHECK_RUN_QUEUE_TIMEOUT_S", 600, minimum=1),
+        events_max_age_s=env_int("SUPERCHECK_EVENTS_MAX_AGE_S", 7 * 24 * 3600, minimum=60),
+        watchdog_interval_s=env_float("SUPERCHECK_WATCHDOG_INTERVAL_S", 5.0, minimum=0.1),
+        runner_heartbeat_grace_s=env_float("SUPERCHECK_RUNNER_HEARTBEAT_GRACE_S", 30.0, minimum=0.1),
+        sse_heartbeat_s=env_float("SUPERCHECK_SSE_HEARTBEAT_S", 15.0, minimum=0.1),
+        sse_release_grace_s=env_float("SUPERCHECK_SSE_RELEASE_GRACE_S", 5.0, minimum=0.0),
+        artifact_store=_artifact_store(),
     )
 
 

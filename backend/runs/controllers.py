@@ -1,15 +1,15 @@
-"""HTTP routes of the runs domain: trigger (test or job), list, read."""
+"""HTTP routes of the runs domain: trigger (test or job), list, read, cancel."""
 
 from typing import Annotated
 from uuid import UUID
 
 from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.filters import LimitOffset
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, PathParameter, QueryParameter
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from backend.accounts.services import Principal
 from backend.core.nats import NatsConnection
@@ -55,7 +55,9 @@ class RunController(Controller):
     ) -> RunCreated:
         body = data or ExecuteTest()
         test = await test_service.get_in_project(principal, test_id)
-        run = await run_service.trigger_test_run(principal, test, body.location, settings, nats)
+        run = await run_service.trigger_test_run(
+            principal, test, body.location, settings, nats, queue_if_unavailable=body.queue_if_unavailable
+        )
         return run_to_created(await run_service.read(principal, run.id))
 
     @post("/runs", summary="Run every test of a job", status_code=HTTP_201_CREATED)
@@ -69,7 +71,9 @@ class RunController(Controller):
         nats: NamedDependency[NatsConnection],
     ) -> RunCreated:
         job = await job_service.get_in_project(principal, data.job_id)
-        run = await run_service.trigger_job_run(principal, job, data.location, data.trigger, settings, nats)
+        run = await run_service.trigger_job_run(
+            principal, job, data.location, data.trigger, settings, nats, queue_if_unavailable=data.queue_if_unavailable
+        )
         return run_to_created(await run_service.read(principal, run.id))
 
     @get("/runs", summary="List runs")
@@ -83,10 +87,8 @@ class RunController(Controller):
         test_id: Annotated[UUID | None, QueryParameter(name="testId", description="Only runs of this test")] = None,
         location: Annotated[str | None, QueryParameter(max_length=50, description="Only runs in this location")] = None,
     ) -> Page[RunRead]:
-        where = {
-            k: v for k, v in {"status": status, "job_id": job_id, "test_id": test_id, "location": location}.items() if v
-        }
-        runs, total = await run_service.list_in_project(principal, page, where)
+        where = {k: v for k, v in {"status": status, "job_id": job_id, "location": location}.items() if v}
+        runs, total = await run_service.list_in_project(principal, page, where, test_id=test_id)
         return page_of([run_to_read(r) for r in runs], total, page)
 
     @get("/runs/{run_id:uuid}", summary="Get a run with its per-test k6 results")
@@ -94,3 +96,18 @@ class RunController(Controller):
         self, run_id: RunId, principal: NamedDependency[Principal], run_service: NamedDependency[RunService]
     ) -> RunRead:
         return await run_service.read(principal, run_id)
+
+    @post(
+        "/runs/{run_id:uuid}/cancel",
+        summary="Cancel a run: a queued run ends at once (200), a running one is stopped by its runner (202)",
+        status_code=HTTP_200_OK,
+    )
+    async def cancel_run(
+        self,
+        run_id: RunId,
+        principal: NamedDependency[Principal],
+        run_service: NamedDependency[RunService],
+        nats: NamedDependency[NatsConnection],
+    ) -> Response[RunRead]:
+        run, in_progress = await run_service.cancel(principal, run_id, nats)
+        return Response(run, status_code=HTTP_202_ACCEPTED if in_progress else HTTP_200_OK)

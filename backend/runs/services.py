@@ -5,23 +5,29 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import sqlalchemy as sa
 import structlog
 from advanced_alchemy.filters import LimitOffset
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from sqlalchemy.dialects.postgresql import JSONB
 
 from backend.accounts.services import Principal
-from backend.core.errors import BadRequestError, NotFoundError, ServiceUnavailableError
+from backend.core.errors import BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError
 from backend.core.nats import NatsConnection
 from backend.core.settings import Settings
 from backend.db.models import Job, K6PerformanceRun, Run, Test
 from backend.lib.pagination import NEWEST_FIRST
-from backend.runs.dispatch import publish_run_request
+from backend.locations.services import live_runners, no_runner_message, runners_for
+from backend.runs.dispatch import publish_run_request, publish_status_event, request_cancel
 from backend.runs.schemas import K6RunRead, RunCreated, RunRead
+from backend.runs.transitions import end_run
 from schema.enums import JobType, RunSource, RunStatus, RunTrigger, TestType
-from schema.messages import RunLimits, RunRequest, TestSpec
+from schema.messages import RunLimits, RunRequest, RunStatusEvent, TestSpec
 
 logger = structlog.get_logger()
+
+CANCEL_REASON = "Cancelled by a user"
 
 
 class RunService(SQLAlchemyAsyncRepositoryService[Run]):
@@ -44,12 +50,51 @@ class RunService(SQLAlchemyAsyncRepositoryService[Run]):
         return run_to_read(await self.get_in_project(principal, run_id))
 
     async def list_in_project(
-        self, principal: Principal, page: LimitOffset, where: dict[str, Any]
+        self, principal: Principal, page: LimitOffset, where: dict[str, Any], test_id: UUID | None = None
     ) -> tuple[Sequence[Run], int]:
-        return await self.get_many_and_count(page, NEWEST_FIRST, project_id=principal.project_id, **where)
+        if test_id is None:
+            return await self.get_many_and_count(page, NEWEST_FIRST, project_id=principal.project_id, **where)
+        return await self.get_many_and_count(
+            page, NEWEST_FIRST, _ran_test(test_id), project_id=principal.project_id, **where
+        )
+
+    async def cancel(self, principal: Principal, run_id: UUID, nats: NatsConnection) -> tuple[RunRead, bool]:
+        """Cancel a run; returns the run and whether the cancel is still in progress (a runner must stop it)."""
+        run = await self.get_in_project(principal, run_id)
+        _ensure_cancellable(run)
+        unavailable = "Cannot cancel now: the message bus (NATS) is unavailable"
+        if not nats.is_connected:
+            raise ServiceUnavailableError(unavailable)
+        # Kept in k6_cancels first: a runner that claims the run from now on sees it and does not start.
+        try:
+            await request_cancel(nats.connected_client, str(run.id), CANCEL_REASON)
+        except Exception as exc:
+            raise ServiceUnavailableError(unavailable) from exc
+        session = self.repository.session
+        if run.status is RunStatus.QUEUED:
+            ended = await end_run(session, run.id, RunStatus.CANCELLED, CANCEL_REASON, only_if=(RunStatus.QUEUED,))
+            if ended is not None:
+                await session.commit()
+                await _announce_cancelled(nats, ended)
+                logger.info("run.cancelled", run_id=str(run.id), was="queued")
+                return await self.read(principal, run.id), False
+            session.expire_all()  # a runner claimed it meanwhile: it must stop it
+            run = await self.get_in_project(principal, run_id)
+            _ensure_cancellable(run)
+        run.run_metadata = {**run.run_metadata, "cancelRequestedAt": datetime.now(UTC).isoformat()}
+        await session.commit()
+        logger.info("run.cancel_requested", run_id=str(run.id), runner_id=run.runner_id)
+        return await self.read(principal, run.id), True
 
     async def trigger_test_run(
-        self, principal: Principal, test: Test, location: str | None, settings: Settings, nats: NatsConnection
+        self,
+        principal: Principal,
+        test: Test,
+        location: str | None,
+        settings: Settings,
+        nats: NatsConnection,
+        *,
+        queue_if_unavailable: bool = False,
     ) -> Run:
         if test.type is not TestType.PERFORMANCE:
             raise BadRequestError(
@@ -63,7 +108,7 @@ class RunService(SQLAlchemyAsyncRepositoryService[Run]):
             location=_resolve_location(location, settings),
             run_metadata={"source": RunSource.PLAYGROUND.value, "testId": str(test.id), "testTitle": test.title},
         )
-        return await self._dispatch(run, [test], settings, nats)
+        return await self._dispatch(run, [test], settings, nats, queue_if_unavailable=queue_if_unavailable)
 
     async def trigger_job_run(
         self,
@@ -73,6 +118,8 @@ class RunService(SQLAlchemyAsyncRepositoryService[Run]):
         trigger: RunTrigger,
         settings: Settings,
         nats: NatsConnection,
+        *,
+        queue_if_unavailable: bool = False,
     ) -> Run:
         if job.job_type is not JobType.K6:
             raise BadRequestError("Only k6 jobs run here; this job is a Playwright job")
@@ -92,13 +139,21 @@ class RunService(SQLAlchemyAsyncRepositoryService[Run]):
                 "testIds": [str(t.id) for t in tests],
             },
         )
-        return await self._dispatch(run, tests, settings, nats)
+        return await self._dispatch(run, tests, settings, nats, queue_if_unavailable=queue_if_unavailable)
 
-    async def _dispatch(self, run: Run, tests: list[Test], settings: Settings, nats: NatsConnection) -> Run:
-        """Commit the queued run, then publish it; if NATS refuses, the run ends in ``error`` and 503 is raised."""
+    async def _dispatch(
+        self, run: Run, tests: list[Test], settings: Settings, nats: NatsConnection, *, queue_if_unavailable: bool
+    ) -> Run:
+        """Commit the queued run, then publish it; if NATS refuses, the run ends in ``error`` and 503 is raised.
+
+        Unless the caller asked to queue anyway, 409 (and no run) when no live runner can take the location.
+        """
         now = datetime.now(UTC)
         run.status = RunStatus.QUEUED
         run.queue_deadline = now + timedelta(seconds=settings.run_queue_timeout_s)
+        if not queue_if_unavailable:
+            location = run.location or settings.locations[0].code
+            await _ensure_runner_available(location, run.queue_deadline, settings, nats)
         session = self.repository.session
         session.add(run)
         await session.commit()  # the run must exist before a runner can report on it
@@ -127,6 +182,65 @@ class RunService(SQLAlchemyAsyncRepositoryService[Run]):
             raise ServiceUnavailableError(reason, extra={"runId": str(run.id)}) from exc
         logger.info("run.queued", run_id=str(run.id), location=run.location, tests=len(tests))
         return run
+
+
+async def _ensure_runner_available(code: str, deadline: datetime, settings: Settings, nats: NatsConnection) -> None:
+    if not nats.is_connected:
+        return  # dispatch fails with 503 below and the run records why
+    try:
+        heartbeats = await live_runners(nats.js)
+    except Exception as exc:
+        raise ServiceUnavailableError("Cannot see the runners now: the message bus (NATS) did not answer") from exc
+    if not runners_for(code, heartbeats):
+        location = settings.location(code)
+        if location is None:  # _resolve_location already checked it
+            raise BadRequestError(f"Unknown location {code!r}")
+        deadline_text = deadline.isoformat(timespec="seconds")
+        raise ConflictError(
+            no_runner_message(location, deadline_text), extra={"location": code, "queueDeadline": deadline_text}
+        )
+
+
+def _ensure_cancellable(run: Run) -> None:
+    if run.status.is_terminal:
+        raise ConflictError(
+            f"Run {run.id} already ended as {run.status.value}; there is nothing to cancel",
+            extra={"status": run.status.value},
+        )
+
+
+async def _announce_cancelled(nats: NatsConnection, run: Run) -> None:
+    """Live viewers learn of the cancel like of any other end (the applier finds the run already cancelled)."""
+    event = RunStatusEvent(
+        run_id=str(run.id),
+        status=RunStatus.CANCELLED,
+        at=run.completed_at or datetime.now(UTC),
+        reason=CANCEL_REASON,
+        location=run.location,
+        completed_at=run.completed_at,
+    )
+    try:
+        await publish_status_event(nats.js, event)
+    except Exception as exc:  # noqa: BLE001 - the database already holds the outcome
+        logger.warning("run.status_publish_failed", run_id=str(run.id), error=str(exc))
+
+
+def _ran_test(test_id: UUID) -> sa.ColumnElement[bool]:
+    """Runs of a test: its playground runs, and job runs that ran it or were asked to."""
+    ran = sa.select(K6PerformanceRun.id).where(K6PerformanceRun.run_id == Run.id, K6PerformanceRun.test_id == test_id)
+    return sa.or_(
+        Run.test_id == test_id,
+        sa.exists(ran),
+        sa.type_coerce(Run.run_metadata, JSONB).contains({"testIds": [str(test_id)]}),
+    )
+
+
+def artifact_path(run_id: UUID, test_id: UUID, name: str) -> str:
+    return f"/api/runs/{run_id}/tests/{test_id}/artifacts/{name}"
+
+
+def _artifact_url(k6: K6PerformanceRun, key: str | None, name: str) -> str | None:
+    return artifact_path(k6.run_id, k6.test_id, name) if key and k6.test_id else None
 
 
 def _resolve_location(location: str | None, settings: Settings) -> str:
@@ -165,14 +279,17 @@ def k6_run_to_read(k6: K6PerformanceRun) -> K6RunRead:
         data_received_bytes=k6.data_received_bytes,
         vu_minutes=k6.vu_minutes,
         error_details=k6.error_details,
-        report_url=None,
-        summary_url=None,
-        console_url=None,
+        report_url=_artifact_url(k6, k6.report_s3_url, "index.html"),
+        summary_url=_artifact_url(k6, k6.summary_s3_url, "summary.json"),
+        console_url=_artifact_url(k6, k6.console_s3_url, "console.log"),
         summary_json=k6.summary_json,
     )
 
 
 def run_to_read(run: Run) -> RunRead:
+    # The run's report and log are those of one of its tests (the first that has them).
+    report = next((k for k in run.k6_runs if run.report_s3_url and k.report_s3_url == run.report_s3_url), None)
+    logs = next((k for k in run.k6_runs if run.logs_s3_url and k.console_s3_url == run.logs_s3_url), None)
     return RunRead(
         id=run.id,
         project_id=run.project_id,
@@ -187,8 +304,8 @@ def run_to_read(run: Run) -> RunRead:
         completed_at=run.completed_at,
         duration_ms=run.duration_ms,
         error_details=run.error_details,
-        report_url=None,
-        logs_url=None,
+        report_url=_artifact_url(report, report.report_s3_url, "index.html") if report else None,
+        logs_url=_artifact_url(logs, logs.console_s3_url, "console.log") if logs else None,
         stream_url=f"/api/runs/{run.id}/stream",
         k6_runs=[k6_run_to_read(k) for k in run.k6_runs],
         created_at=run.created_at,

@@ -1,4 +1,8 @@
-"""Triggering runs: validation, the queued run, and the RunRequest published on the one subject."""
+"""Triggering runs: validation, the queued run, and the RunRequest published on the one subject.
+
+Dispatch answers 409 when no live runner can take the location, so the tests that dispatch have a
+synthetic runner heartbeat (``live_runner``); the 409 itself is tested in tests/integration/runs.
+"""
 
 import dataclasses
 
@@ -21,7 +25,7 @@ async def last_run_request(nats_client) -> tuple[RunRequest, dict[str, str]]:
     return msgspec.json.decode(msg.data, type=RunRequest), dict(msg.headers or {})
 
 
-async def test_execute_queues_a_playground_run_and_publishes_it(api, nats_client):
+async def test_execute_queues_a_playground_run_and_publishes_it(api, nats_client, live_runner):
     test = await create_test(api, title="homepage")
     response = await api.post(f"/api/tests/{test['id']}/execute", json={"location": "eu-central"})
     assert response.status_code == 201, response.text
@@ -44,7 +48,7 @@ async def test_execute_queues_a_playground_run_and_publishes_it(api, nats_client
     assert headers[names.HEADER_MSG_ID] == run["id"]
 
 
-async def test_execute_defaults_to_the_first_location(api):
+async def test_execute_defaults_to_the_first_location(api, live_runner):
     test = await create_test(api)
     response = await api.post(f"/api/tests/{test['id']}/execute")
     assert response.status_code == 201, response.text
@@ -62,7 +66,7 @@ async def test_execute_validates_test_and_location(api):
     assert (await api.get("/api/runs")).json()["total"] == 0
 
 
-async def test_job_run_carries_every_test_of_the_job(api, nats_client):
+async def test_job_run_carries_every_test_of_the_job(api, nats_client, live_runner):
     tests = [await create_test(api, title=f"t{i}") for i in range(3)]
     job = await create_job(api, name="three", location="asia-pacific", testIds=[t["id"] for t in tests])
     response = await api.post("/api/runs", json={"jobId": job["id"]})
@@ -94,19 +98,25 @@ async def test_job_run_is_validated(api):
     assert (await api.get("/api/runs")).json()["total"] == 0
 
 
-async def test_runs_list_filters_and_get(api):
+async def test_runs_list_filters_and_get(api, live_runner):
     test = await create_test(api)
+    other_test = await create_test(api, title="other")
     job = await create_job(api, testIds=[test["id"]])
     playground = (await api.post(f"/api/tests/{test['id']}/execute", json={"location": "eu-central"})).json()
     job_run = (await api.post("/api/runs", json={"jobId": job["id"]})).json()
+    other_run = (await api.post(f"/api/tests/{other_test['id']}/execute", json={})).json()
 
     everything = (await api.get("/api/runs")).json()
-    assert [r["id"] for r in everything["items"]] == [job_run["id"], playground["id"]]
+    assert [r["id"] for r in everything["items"]] == [other_run["id"], job_run["id"], playground["id"]]
     assert (await api.get("/api/runs", params={"jobId": job["id"]})).json()["items"][0]["id"] == job_run["id"]
     by_location = (await api.get("/api/runs", params={"location": "eu-central"})).json()
     assert [r["id"] for r in by_location["items"]] == [playground["id"]]
     assert (await api.get("/api/runs", params={"status": "passed"})).json()["total"] == 0
-    assert (await api.get("/api/runs", params={"status": "queued"})).json()["total"] == 2
+    assert (await api.get("/api/runs", params={"status": "queued"})).json()["total"] == 3
+    # A test's runs are its playground runs and the job runs that include it.
+    by_test = (await api.get("/api/runs", params={"testId": test["id"]})).json()
+    assert [r["id"] for r in by_test["items"]] == [job_run["id"], playground["id"]]
+    assert by_test["total"] == 2
 
     fetched = (await api.get(f"/api/runs/{playground['id']}")).json()
     assert fetched["id"] == playground["id"]
@@ -122,6 +132,15 @@ async def api_without_nats(settings, db):
         _, key = await new_project_key(db)
         client.headers["Authorization"] = f"Bearer {key}"
         yield client
+
+
+async def test_queue_if_unavailable_queues_without_any_runner(api, nats_client):
+    test = await create_test(api)
+    response = await api.post(f"/api/tests/{test['id']}/execute", json={"queueIfUnavailable": True})
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == "queued"
+    request, _ = await last_run_request(nats_client)
+    assert request.run_id == response.json()["id"]
 
 
 async def test_unreachable_nats_gives_503_and_the_run_ends_in_error(api_without_nats):
