@@ -6,6 +6,7 @@ period for runs in progress, then cancels what is left (each run still reports a
 
 import asyncio
 import contextlib
+import random
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +31,6 @@ from schema.messages import RunRequest
 logger = structlog.get_logger()
 
 FETCH_TIMEOUT_S = 1.0
-RUNNER_ACK_WAIT_S = 30.0  # the consumer's ack_wait (backend/core/nats.py); in_progress() at a third of it
 _BIND_RETRY_S = 1.0
 
 
@@ -77,6 +77,9 @@ class Runner:
                 await self._pull_loop(sub, context, stop)
             finally:
                 await self._finish_active()
+                # A pull subscription never drains on its own: leave it first, then drain the rest.
+                with contextlib.suppress(Exception):
+                    await sub.unsubscribe()
                 beats.cancel()
                 await withdraw(kv_runners, self.settings)
                 await cancels.stop()
@@ -129,28 +132,37 @@ class Runner:
                 await _sleep_or_stop(stop, 1.0)
                 continue
             msg = msgs[0]
-            if not await self._keep(msg):
+            request = await self._keep(msg)
+            if request is None:
                 self._slots.release()
+                # Step back for a moment before asking again: runners that re-ask at once, in step,
+                # can keep being handed each other's requests while the right runner waits (a livelock).
+                await _sleep_or_stop(stop, random.uniform(0, self.settings.nak_delay_s))  # noqa: S311
                 continue
-            self._start(msg, context)
+            self._start(msg, request, context)
 
-    async def _keep(self, msg: Msg) -> bool:
-        """Nak requests for other locations (never ack or drop them); term what cannot be read."""
-        location = (msg.headers or {}).get(names.HEADER_LOCATION)
-        if self.settings.location_filtering and location != self.settings.location:
-            await msg.nak(delay=self.settings.nak_delay_s)
-            logger.debug("run.not_our_location", wanted=location, ours=self.settings.location)
-            return False
-        return True
-
-    def _start(self, msg: Msg, context: RunContext) -> None:
+    async def _keep(self, msg: Msg) -> RunRequest | None:
+        """The request if this runner should run it. Others' requests are nak'ed (never acked or dropped);
+        an unreadable one is terminated; an expired one is acked (the backend's watchdog reports it)."""
         try:
             request = msgspec.json.decode(msg.data, type=RunRequest)
         except msgspec.DecodeError as exc:
             logger.warning("run.undecodable_request", error=str(exc), delivered=msg.metadata.num_delivered)
-            task = asyncio.create_task(msg.term())
-            task.add_done_callback(lambda _: self._slots.release())
-            return
+            await msg.term()
+            return None
+        if request.queue_deadline < datetime.now(UTC):
+            logger.info("run.expired_in_queue", run_id=request.run_id, deadline=request.queue_deadline.isoformat())
+            await msg.ack()
+            return None
+        location = (msg.headers or {}).get(names.HEADER_LOCATION, request.location)
+        if self.settings.location_filtering and location != self.settings.location:
+            # Jittered, so that requests for different locations do not come back in lock-step.
+            await msg.nak(delay=self.settings.nak_delay_s * random.uniform(0.5, 1.5))  # noqa: S311
+            logger.debug("run.not_our_location", run_id=request.run_id, wanted=location, ours=self.settings.location)
+            return None
+        return request
+
+    def _start(self, msg: Msg, request: RunRequest, context: RunContext) -> None:
         task = asyncio.create_task(self._process(msg, request, context), name=f"run-{request.run_id}")
         self._active[request.run_id] = task
 
@@ -162,16 +174,15 @@ class Runner:
 
     async def _process(self, msg: Msg, request: RunRequest, context: RunContext) -> None:
         structlog.contextvars.bind_contextvars(run_id=request.run_id, location=request.location)
-        if request.queue_deadline < datetime.now(UTC):
-            logger.info("run.expired_in_queue", deadline=request.queue_deadline.isoformat())
-            await msg.ack()  # the backend's watchdog ends it with a reason
-            return
         keep_alive = asyncio.create_task(_in_progress(msg))
         try:
             await execute_run(request, context)
         finally:
             keep_alive.cancel()
-        await msg.ack()  # only after the final event is published
+            # After the final event (execute_run publishes one on every path, shutdown included),
+            # so the request is never run again by another runner.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(msg.ack())
 
     async def _finish_active(self) -> None:
         """Let runs in progress finish within the grace period; then end them (they report cancelled)."""
@@ -189,7 +200,7 @@ class Runner:
 
 async def _in_progress(msg: Msg) -> None:
     while True:
-        await asyncio.sleep(RUNNER_ACK_WAIT_S / 3)
+        await asyncio.sleep(names.RUNNER_ACK_WAIT_S / 3)
         with contextlib.suppress(Exception):
             await msg.in_progress()
 

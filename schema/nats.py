@@ -15,6 +15,9 @@ CANCELS_BUCKET = "k6_cancels"
 CLAIMS_BUCKET = "k6_claims"  # key = run id, value = the runner that claimed it (exactly-once claims)
 ARTIFACTS_BUCKET = "supercheck-performance-artifacts"  # NATS object store name when that store is used
 BACKEND_EVENTS_CONSUMER = "k6-backend"
+# ack_wait of the runners' consumer: a runner says in_progress() every third of it while k6 runs, and a
+# request whose delivery was lost (e.g. to a runner stopping mid-fetch) is redelivered after it.
+RUNNER_ACK_WAIT_S = 10.0
 
 HEADER_LOCATION = "Supercheck-Location"
 HEADER_MSG_ID = "Nats-Msg-Id"

@@ -10,8 +10,10 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import nats
 import pytest
+import uvicorn
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from nats.aio.client import Client as NatsClient
@@ -25,6 +27,16 @@ from ops import services
 
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp/runtime-root")  # pgserver's lock directory
 logging.getLogger("pgserver").setLevel(logging.WARNING)  # its atexit log lines would hit a closed stderr
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "settings(**overrides): backend settings for this test")
+
+
+def marked_settings(settings: Settings, request: pytest.FixtureRequest, **defaults: object) -> Settings:
+    """``settings`` with ``defaults`` and then the test's ``@pytest.mark.settings(...)`` applied."""
+    marker = request.node.get_closest_marker("settings")
+    return dataclasses.replace(settings, **{**defaults, **(marker.kwargs if marker else {})})
 
 
 @pytest.fixture(scope="session")
@@ -177,3 +189,48 @@ async def live_runner(nats_client: NatsClient):
     await bucket.put(beat.runner_id, msgspec.json.encode(beat))
     yield beat
     await bucket.purge(beat.runner_id)
+
+
+@pytest.fixture
+async def server(app: Litestar) -> AsyncIterator[str]:
+    """The app behind uvicorn on 127.0.0.1 (lifespan included); yields its base URL once it is ready."""
+    port = services.free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning")
+    uv = uvicorn.Server(config)
+    task = asyncio.create_task(uv.serve())
+    base = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient(base_url=base) as probe:
+        for _ in range(300):
+            if uv.started and (await probe.get("/ready")).status_code == 200:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            pytest.fail("backend did not become ready")
+    yield base
+    uv.should_exit = True
+    await asyncio.wait_for(task, 15)
+
+
+@pytest.fixture
+async def http(server: str, db) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client with the admin key of a fresh project."""
+    _, key = await new_project_key(db)
+    async with httpx.AsyncClient(base_url=server, headers={"Authorization": f"Bearer {key}"}, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+async def stranger(server: str, db) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of another project."""
+    _, key = await new_project_key(db)
+    async with httpx.AsyncClient(base_url=server, headers={"Authorization": f"Bearer {key}"}, timeout=10) as client:
+        yield client
+
+
+def own_nats_server(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[services.NatsCredentials]:
+    """A nats-server of a test directory's own, for suites that count what is on the bus."""
+    root = tmp_path_factory.mktemp(name)
+    creds = services.nats_credentials(root, port=services.free_port())
+    proc = services.start_nats(root, creds, log_file=root / "nats.log")
+    yield creds
+    services.stop_process(proc)

@@ -27,7 +27,6 @@ from schema import nats as names
 
 logger = structlog.get_logger()
 
-RUNNER_ACK_WAIT_S = 30
 BACKEND_ACK_WAIT_S = 30
 HEARTBEAT_TTL_S = 15
 CANCEL_TTL_S = 24 * 3600
@@ -142,7 +141,7 @@ async def ensure_jetstream(js: JetStreamContext, *, events_max_age_s: float = EV
             durable_name=names.RUNNERS_CONSUMER,
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
-            ack_wait=float(RUNNER_ACK_WAIT_S),
+            ack_wait=names.RUNNER_ACK_WAIT_S,
             max_deliver=-1,
             max_ack_pending=10_000,
         ),

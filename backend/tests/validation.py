@@ -149,6 +149,9 @@ def _issue_from_k6_error(raw: str, tmp_dir: str, script: str) -> ScriptIssue:
     # The first frame inside the script is where the user's code threw; later frames are its callers.
     frame = _FRAME.search(stack)
     line, column = (int(frame.group(1)), int(frame.group(2))) if frame else (None, None)
+    if frame is None and stack.strip():
+        # Not a stack trace but the details (e.g. which option is wrong): keep them, on one line.
+        head = f"{head.strip()} {' '.join(stack.split())}"
     return _error(head.strip()[:_MAX_MESSAGE] or "The script failed in its init code", "init-error", line, column)
 
 

@@ -1,11 +1,6 @@
 """What a runner would publish, published by hand; SSE parsing; polling with a deadline."""
 
-import asyncio
-import json
-import time
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -19,18 +14,6 @@ from schema.messages import ArtifactKeys, ConsoleChunk, K6Metrics, RunnerHeartbe
 from tests.support.api import create_job, create_test
 
 T = TypeVar("T")
-
-
-async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 10.0, interval: float = 0.05) -> T:
-    """Poll ``check`` until it returns something truthy (and return it), or fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s (last: {result!r})")
-        await asyncio.sleep(interval)
 
 
 def now() -> datetime:
@@ -153,55 +136,3 @@ async def events_applied(nc: NatsClient) -> bool:
     """The backend's consumer has applied (acked or terminated) everything published so far."""
     info = await nc.jetstream().consumer_info(names.EVENTS_STREAM, names.BACKEND_EVENTS_CONSUMER)
     return info.num_pending == 0 and info.num_ack_pending == 0
-
-
-@dataclass
-class SseEvent:
-    event: str | None
-    id: int | None
-    data: Any
-    comment: str | None = None
-
-
-class SseReader:
-    """Parses a text/event-stream body line by line (comments included, so keep-alives can be seen)."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        self._lines = response.aiter_lines()
-
-    async def next(self, timeout: float = 10.0) -> SseEvent | None:
-        """The next event or comment; None when the server closed the stream."""
-        return await asyncio.wait_for(self._next(), timeout)
-
-    async def _next(self) -> SseEvent | None:
-        fields: dict[str, str] = {}
-        comment = None
-        async for line in self._lines:
-            if line == "":
-                if fields or comment is not None:
-                    return _event(fields, comment)
-                continue
-            if line.startswith(":"):
-                comment = line[1:].strip()
-                continue
-            name, _, value = line.partition(":")
-            fields[name] = fields[name] + "\n" + value.lstrip() if name in fields else value.lstrip()
-        return _event(fields, comment) if fields or comment is not None else None
-
-    async def events_until_closed(self, timeout: float = 10.0) -> list[SseEvent]:
-        """Every event (keep-alives left out) until the server ends the stream."""
-        found = []
-        while (event := await self.next(timeout)) is not None:
-            if event.comment is None:
-                found.append(event)
-        return found
-
-
-def _event(fields: dict[str, str], comment: str | None) -> SseEvent:
-    data = fields.get("data")
-    return SseEvent(
-        event=fields.get("event"),
-        id=int(fields["id"]) if "id" in fields else None,
-        data=json.loads(data) if data else None,
-        comment=comment if not fields else None,
-    )

@@ -305,3 +305,11 @@ async def test_missing_k6_binary_leaves_the_static_checks(tmp_path: Path) -> Non
 async def test_no_inspector_means_static_checks_only() -> None:
     result = await validate_performance_script(script_with("const x = ;"), None, max_bytes=MAX_BYTES)
     assert result.valid
+
+
+async def test_option_errors_keep_their_details(inspector):
+    script = "import http from 'k6/http';\nexport const options = { iterations: 1, vus: 0 };\n"
+    script += "export default function () {}\n"
+    result = await validate_performance_script(script, inspector, max_bytes=100_000)
+    assert not result.valid
+    assert "VUs must be more than 0" in result.errors[0].message
