@@ -56,6 +56,7 @@ test *args: install
     {{ venv }}/bin/mypy
     {{ venv }}/bin/pytest {{ args }}
     if [ -f web/package.json ]; then npm --prefix web test; fi
+    if [ -f web/package.json ]; then npm --prefix web run test:browser; fi
 
 # Lint and check formatting, changing nothing
 lint: install

@@ -31,6 +31,7 @@ from backend.runs.watchdog import Watchdog
 from backend.system.controllers import SystemController
 from backend.tests.controllers import TestController
 from backend.tests.validation import K6Inspector
+from backend.web import spa_router
 
 logger = structlog.get_logger()
 
@@ -85,8 +86,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[auth_middleware],
         dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
     )
+    spa = [router] if (router := spa_router(settings.web_dist)) else []  # the SPA, when it is built
     return Litestar(
-        route_handlers=[SystemController, api],
+        route_handlers=[SystemController, api, *spa],
         plugins=[SQLAlchemyPlugin(config=alchemy)],
         lifespan=[lifespan],
         state=State(

@@ -1,0 +1,63 @@
+/** The backend's one error shape, `{status, detail, extra}`, as a thrown error the pages can show. */
+
+export interface ApiErrorBody {
+  status?: number;
+  detail?: string;
+  extra?: unknown;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly extra: unknown;
+
+  constructor(status: number, detail: string, extra?: unknown) {
+    super(detail);
+    this.name = "ApiError";
+    this.status = status;
+    this.extra = extra;
+  }
+
+  static from(status: number, body: unknown): ApiError {
+    const b = (body && typeof body === "object" ? body : {}) as ApiErrorBody;
+    const detail = typeof b.detail === "string" && b.detail ? b.detail : defaultMessage(status);
+    return new ApiError(status, detail, b.extra);
+  }
+}
+
+function defaultMessage(status: number): string {
+  if (status === 0) return "The server could not be reached. Check that it is running.";
+  if (status === 401) return "Your session has ended. Sign in again.";
+  if (status === 404) return "Not found.";
+  if (status >= 500) return `The server failed (HTTP ${status}). Try again in a moment.`;
+  return `The request failed (HTTP ${status}).`;
+}
+
+/** A readable message for anything a promise may reject with. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
+  if (err instanceof TypeError) return "The server could not be reached. Check that it is running.";
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+export interface ScriptIssueLike {
+  message: string;
+  rule?: string;
+  severity?: "error" | "warning";
+  line?: number | null;
+  column?: number | null;
+}
+
+/** `extra.errors` of a 400 for an invalid performance script. */
+export function scriptIssuesOf(err: unknown): ScriptIssueLike[] {
+  if (!(err instanceof ApiError)) return [];
+  const extra = err.extra as { errors?: unknown } | null | undefined;
+  return Array.isArray(extra?.errors) ? (extra.errors as ScriptIssueLike[]) : [];
+}
+
+/** `extra.incompatibleTests` of a 400 for a job whose tests do not fit its type. */
+export function incompatibleTestsOf(err: unknown): { id?: string; title?: string; type?: string }[] {
+  if (!(err instanceof ApiError)) return [];
+  const extra = err.extra as { incompatibleTests?: unknown } | null | undefined;
+  return Array.isArray(extra?.incompatibleTests) ? (extra.incompatibleTests as { id?: string; title?: string }[]) : [];
+}
