@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import msgspec
@@ -12,8 +12,6 @@ from schema import nats as names
 from schema.enums import RunStatus
 from schema.messages import ArtifactKeys, ConsoleChunk, K6Metrics, RunnerHeartbeat, RunStatusEvent
 from tests.support.api import create_job, create_test
-
-T = TypeVar("T")
 
 
 def now() -> datetime:

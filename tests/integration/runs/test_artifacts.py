@@ -7,7 +7,8 @@ import msgspec
 from schema.artifacts import CONSOLE_LOG, REPORT, SUMMARY, StoreSettings, artifact_key, open_store
 from schema.enums import RunStatus
 from schema.messages import ArtifactKeys
-from tests.integration.runs.helpers import eventually, publish_status, queued_run
+from tests.integration.runs.helpers import publish_status, queued_run
+from tests.support.wait import eventually
 
 REPORT_HTML = b"<!doctype html><title>k6 report</title><script>document.title = 'ran'</script>"
 SUMMARY_JSON = msgspec.json.encode({"metrics": {"http_reqs": {"count": 3}}})

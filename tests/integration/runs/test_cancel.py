@@ -7,7 +7,8 @@ import msgspec
 from schema import nats as names
 from schema.enums import RunStatus
 from schema.messages import CancelRequest, RunStatusEvent
-from tests.integration.runs.helpers import eventually, publish_status, queued_run
+from tests.integration.runs.helpers import publish_status, queued_run
+from tests.support.wait import eventually
 
 
 async def listen_for_cancel(nats_client, run_id: str) -> list[CancelRequest]:

@@ -9,12 +9,12 @@ from schema import nats as names
 from schema.enums import RunStatus
 from tests.integration.runs.helpers import (
     events_applied,
-    eventually,
     passed_event_fields,
     publish_status,
     queued_job_run,
     queued_run,
 )
+from tests.support.wait import eventually
 
 
 async def run_status(http, run_id: str, status: str) -> dict | None:

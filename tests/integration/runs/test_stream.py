@@ -10,14 +10,9 @@ import sqlalchemy as sa
 from backend.db.models import K6PerformanceRun, Run
 from schema import nats as names
 from schema.enums import RunStatus
-from tests.integration.runs.helpers import (
-    SseReader,
-    events_applied,
-    eventually,
-    publish_console,
-    publish_status,
-    queued_run,
-)
+from tests.integration.runs.helpers import events_applied, publish_console, publish_status, queued_run
+from tests.support.sse import SseReader
+from tests.support.wait import eventually
 
 
 async def publish_whole_run(nats_client, run: dict) -> list[int]:

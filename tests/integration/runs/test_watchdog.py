@@ -8,7 +8,8 @@ import pytest
 from schema import nats as names
 from schema.enums import RunStatus
 from schema.messages import CancelRequest, RunStatusEvent
-from tests.integration.runs.helpers import eventually, publish_status, put_heartbeat, queued_run
+from tests.integration.runs.helpers import publish_status, put_heartbeat, queued_run
+from tests.support.wait import eventually
 
 
 async def run_in(http, run_id: str, status: str) -> dict | None:
