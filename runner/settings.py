@@ -90,7 +90,7 @@ class RunnerSettings:
     console_max_bytes: int
     console_max_lines_per_s: int
     console_log_max_bytes: int
-    dashboard_period_s: int
+    dashboard_period_s: float
     heartbeat_interval_s: float
     nak_delay_s: float
     cancel_grace_s: float
@@ -126,7 +126,7 @@ def load_runner_settings(env: Mapping[str, str] | None = None) -> RunnerSettings
         console_max_bytes=_int(env, "RUNNER_CONSOLE_MAX_BYTES", 2 * 1024 * 1024, minimum=1024),
         console_max_lines_per_s=_int(env, "RUNNER_CONSOLE_MAX_LINES_PER_S", 200, minimum=1),
         console_log_max_bytes=_int(env, "RUNNER_CONSOLE_LOG_MAX_BYTES", 10 * 1024 * 1024, minimum=1024),
-        dashboard_period_s=_int(env, "K6_DASHBOARD_PERIOD_S", 1, minimum=1),
+        dashboard_period_s=max(0.2, _float(env, "K6_DASHBOARD_PERIOD_S", 0.5)),
         heartbeat_interval_s=_float(env, "RUNNER_HEARTBEAT_INTERVAL_S", 5.0),
         nak_delay_s=_float(env, "RUNNER_NAK_DELAY_S", 1.0),
         cancel_grace_s=_float(env, "RUNNER_CANCEL_GRACE_S", 10.0),

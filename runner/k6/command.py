@@ -77,14 +77,18 @@ def build_command(
     return command
 
 
-def build_env(*, test_env: Mapping[str, str], dashboard_period_s: int, run_dir: Path) -> dict[str, str]:
+# k6 writes the HTML report only for a run longer than the period: short, so short tests get one too.
+MIN_DASHBOARD_PERIOD_S = 0.2
+
+
+def build_env(*, test_env: Mapping[str, str], dashboard_period_s: float, run_dir: Path) -> dict[str, str]:
     """The child's whole environment: k6's settings and the test's variables, nothing of the runner's.
 
     k6 hands its environment to scripts as ``__ENV``, so copying ``os.environ`` would leak the
     runner's credentials. The dashboard period must be shorter than the test, or k6 skips the report.
     """
-    if dashboard_period_s < 1:
-        raise ValueError("dashboard_period_s must be at least 1 second")
+    if dashboard_period_s < MIN_DASHBOARD_PERIOD_S:
+        raise ValueError(f"dashboard_period_s must be at least {MIN_DASHBOARD_PERIOD_S} s")
     env = {name: value for name, value in test_env.items() if _settable(name, value)}
     refused = sorted(set(test_env) - set(env))
     if refused:
@@ -96,7 +100,7 @@ def build_env(*, test_env: Mapping[str, str], dashboard_period_s: int, run_dir: 
             "K6_WEB_DASHBOARD": "true",
             "K6_WEB_DASHBOARD_EXPORT": REPORT_FILE,
             "K6_WEB_DASHBOARD_PORT": "-1",  # write the report, serve nothing
-            "K6_WEB_DASHBOARD_PERIOD": f"{dashboard_period_s}s",
+            "K6_WEB_DASHBOARD_PERIOD": f"{round(dashboard_period_s * 1000)}ms",
             "K6_NO_USAGE_REPORT": "true",
         }
     )

@@ -442,7 +442,7 @@ def test_environment_is_built_from_scratch(tmp_path: Path, monkeypatch: pytest.M
         "K6_WEB_DASHBOARD": "true",
         "K6_WEB_DASHBOARD_EXPORT": "index.html",
         "K6_WEB_DASHBOARD_PORT": "-1",
-        "K6_WEB_DASHBOARD_PERIOD": "1s",
+        "K6_WEB_DASHBOARD_PERIOD": "1000ms",
         "K6_NO_USAGE_REPORT": "true",
     }
 
