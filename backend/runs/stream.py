@@ -5,7 +5,10 @@ as its ``id``, so ``Last-Event-ID`` resumes exactly after it. A finished run rep
 When the run's events have aged out of the stream, what the database kept is sent instead.
 """
 
-from collections.abc import AsyncIterator
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import Annotated
 from uuid import UUID
 
@@ -22,6 +25,8 @@ from litestar.response.sse import ServerSentEventMessage
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError as StreamMsgNotFoundError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.accounts.services import Principal
 from backend.core.errors import BadRequestError, ServiceUnavailableError
@@ -68,7 +73,21 @@ def resume_point(header: str | None, query: str | None) -> int | None:
     return int(raw)
 
 
-async def live_events(viewer: Viewer, after: int, heartbeat_s: float) -> AsyncIterator[ServerSentEventMessage]:
+async def applied(session_maker: async_sessionmaker[AsyncSession], run_id: UUID, timeout_s: float = 3.0) -> None:
+    """Wait (briefly) until the database shows the run's end, so a client that reads the run right
+    after ``complete`` sees its final state, not the moment before the event was applied."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        async with session_maker() as session:
+            status = await session.scalar(select(Run.status).where(Run.id == run_id))
+        if status is None or status.is_terminal:
+            return
+        await asyncio.sleep(0.05)
+
+
+async def live_events(
+    viewer: Viewer, after: int, heartbeat_s: float, settled: Callable[[], Awaitable[None]]
+) -> AsyncIterator[ServerSentEventMessage]:
     """Events after ``after``, then ``complete`` at the run's terminal status (even one the client already has)."""
     try:
         async for item in viewer.follow(heartbeat_s):
@@ -78,6 +97,7 @@ async def live_events(viewer: Viewer, after: int, heartbeat_s: float) -> AsyncIt
             if item.seq > after:
                 yield ServerSentEventMessage(event=item.event, id=item.seq, data=item.data)
             if item.run_ended is not None:
+                await settled()
                 yield _complete(item.run_ended, item.seq)
                 return
     finally:
@@ -164,5 +184,6 @@ class RunStreamController(Controller):
             logger.warning("run.stream_unavailable", run_id=str(run.id), error=str(exc) or type(exc).__name__)
             raise ServiceUnavailableError(_NO_EVENTS) from exc
         return ServerSentEvent(
-            live_events(viewer, after or 0, settings.sse_heartbeat_s), background=BackgroundTask(viewer.aclose)
+            live_events(viewer, after or 0, settings.sse_heartbeat_s, partial(applied, state.session_maker, run.id)),
+            background=BackgroundTask(viewer.aclose),
         )

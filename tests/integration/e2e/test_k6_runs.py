@@ -15,7 +15,12 @@ async def test_passing_run_reports_k6s_own_numbers_and_artifacts(http, runners, 
         f"const r = http.get('{target.url}/ok'); check(r, {{ 'is 200': (x) => x.status === 200 }});",
         options="{ vus: 2, duration: '3s', thresholds: { http_req_failed: ['rate<0.01'] } }",
     )
-    run = await finished(http, (await run_script(http, script, location="eu-central"))["id"])
+    queued = await run_script(http, script, location="eu-central")
+    # Follow it live: console lines while it runs, then `complete`; right after it the run reads as ended.
+    events = await read_sse(http, f"/api/runs/{queued['id']}/stream", timeout=60)
+    assert any(e.event == "console" for e in events)
+    assert (events[-1].event, events[-1].data["status"]) == ("complete", "passed")
+    run = (await http.get(f"/api/runs/{queued['id']}")).json()
 
     assert run["status"] == "passed", run
     assert run["location"] == "eu-central"
@@ -135,6 +140,7 @@ async def test_runner_environment_never_reaches_the_script(http, runners):
     assert "SUPERCHECK_NATS_PASSWORD" not in console
     assert "SUPERCHECK_RUNNER_CANARY" not in console
     events = await read_sse(http, f"/api/runs/{run['id']}/stream")
+    assert events[-1].event == "complete"
     streamed = "\n".join(line for e in events if e.event == "console" for line in e.data["lines"])
     assert "ENV=" in streamed
     assert CANARY not in streamed
