@@ -12,6 +12,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from backend.accounts.services import bootstrap
 from backend.core.auth import auth_middleware, provide_principal
@@ -36,6 +37,11 @@ from backend.web import spa_router
 logger = structlog.get_logger()
 
 VERSION = "0.1.0"
+
+# HTTP metrics at /metrics, labelled by route template (not raw path) so run ids do not explode them.
+PROMETHEUS = PrometheusConfig(
+    app_name="supercheck", prefix="supercheck", group_path=True, exclude_unhandled_paths=True, exclude=["^/metrics$"]
+)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -88,14 +94,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     spa = [router] if (router := spa_router(settings.web_dist)) else []  # the SPA, when it is built
     return Litestar(
-        route_handlers=[SystemController, api, *spa],
+        route_handlers=[SystemController, PrometheusController, api, *spa],
         plugins=[SQLAlchemyPlugin(config=alchemy)],
         lifespan=[lifespan],
         state=State(
             {"nats": nats, "k6_inspector": inspector, "settings": settings, "run_hub": hub, "artifacts": artifacts}
         ),
         dependencies={"settings": Provide(provide_settings, sync_to_thread=False)},
-        middleware=[request_id_middleware],
+        middleware=[request_id_middleware, PROMETHEUS.middleware],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=[], allow_headers=["Authorization", "Content-Type"]),

@@ -146,3 +146,11 @@ async def test_request_id_is_echoed_or_generated(client):
     assert echoed.headers["x-request-id"] == "abc-123"
     generated = await client.get("/health")
     assert len(generated.headers["x-request-id"]) == 32
+
+
+async def test_prometheus_metrics_count_requests_by_route(api):
+    await api.get("/api/tests")
+    metrics = await api.get("/metrics")
+    assert metrics.status_code == 200
+    assert "supercheck_requests_total" in metrics.text
+    assert 'path="/api/tests"' in metrics.text
