@@ -16,6 +16,7 @@ from backend.core.settings import Settings
 from backend.db.models import Job, JobTest, Test
 from backend.jobs.schemas import JobCreate, JobRead, JobTestRead, JobUpdate
 from backend.lib.pagination import NEWEST_FIRST
+from backend.locations.services import catalogue_location
 from schema.enums import JobType, test_type_fits_job
 
 
@@ -121,12 +122,9 @@ def _set_tests(job: Job, tests: list[Test]) -> None:
 
 def _check_location(job_type: JobType, location: str | None, settings: Settings) -> str | None:
     """k6 jobs get a location from the catalogue (the first one by default); Playwright jobs none."""
-    if location is None:
-        return settings.locations[0].code if job_type is JobType.K6 else None
-    if settings.location(location) is None:
-        known = ", ".join(loc.code for loc in settings.locations)
-        raise BadRequestError(f"Unknown location {location!r}; known locations: {known}")
-    return location
+    if location is None and job_type is not JobType.K6:
+        return None
+    return catalogue_location(settings, location).code
 
 
 def job_to_read(job: Job) -> JobRead:

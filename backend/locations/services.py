@@ -12,6 +12,8 @@ import structlog
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
+from backend.core.errors import BadRequestError
+from backend.core.settings import Settings
 from schema import nats as names
 from schema.locations import Location
 from schema.messages import RunnerHeartbeat
@@ -21,6 +23,17 @@ logger = structlog.get_logger()
 _KV_STREAM = f"KV_{names.RUNNERS_BUCKET}"
 _KV_PREFIX = f"$KV.{names.RUNNERS_BUCKET}."
 _KV_OPERATION = "KV-Operation"
+
+
+def catalogue_location(settings: Settings, code: str | None) -> Location:
+    """The catalogue's entry for ``code`` (the first location when None); 400 naming the known codes otherwise."""
+    if code is None:
+        return settings.locations[0]
+    location = settings.location(code)
+    if location is None:
+        known = ", ".join(loc.code for loc in settings.locations)
+        raise BadRequestError(f"Unknown location {code!r}; known locations: {known}")
+    return location
 
 
 async def live_runners(js: JetStreamContext) -> list[RunnerHeartbeat]:

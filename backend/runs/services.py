@@ -18,7 +18,7 @@ from backend.core.nats import NatsConnection
 from backend.core.settings import Settings
 from backend.db.models import Job, K6PerformanceRun, Run, Test
 from backend.lib.pagination import NEWEST_FIRST
-from backend.locations.services import live_runners, no_runner_message, runners_for
+from backend.locations.services import catalogue_location, live_runners, no_runner_message, runners_for
 from backend.runs.dispatch import publish_run_request, publish_status_event, request_cancel
 from backend.runs.schemas import K6RunRead, RunCreated, RunRead
 from backend.runs.transitions import end_run
@@ -105,7 +105,7 @@ class RunService(SQLAlchemyAsyncRepositoryService[Run]):
             project_id=principal.project_id,
             test_id=test.id,
             trigger=RunTrigger.MANUAL,
-            location=_resolve_location(location, settings),
+            location=catalogue_location(settings, location).code,
             run_metadata={"source": RunSource.PLAYGROUND.value, "testId": str(test.id), "testTitle": test.title},
         )
         return await self._dispatch(run, [test], settings, nats, queue_if_unavailable=queue_if_unavailable)
@@ -131,7 +131,7 @@ class RunService(SQLAlchemyAsyncRepositoryService[Run]):
             project_id=principal.project_id,
             job_id=job.id,
             trigger=trigger,
-            location=_resolve_location(location or job.location, settings),
+            location=catalogue_location(settings, location or job.location).code,
             run_metadata={
                 "source": RunSource.JOB.value,
                 "jobName": job.name,
@@ -192,9 +192,7 @@ async def _ensure_runner_available(code: str, deadline: datetime, settings: Sett
     except Exception as exc:
         raise ServiceUnavailableError("Cannot see the runners now: the message bus (NATS) did not answer") from exc
     if not runners_for(code, heartbeats):
-        location = settings.location(code)
-        if location is None:  # _resolve_location already checked it
-            raise BadRequestError(f"Unknown location {code!r}")
+        location = catalogue_location(settings, code)
         deadline_text = deadline.isoformat(timespec="seconds")
         raise ConflictError(
             no_runner_message(location, deadline_text), extra={"location": code, "queueDeadline": deadline_text}
@@ -241,15 +239,6 @@ def artifact_path(run_id: UUID, test_id: UUID, name: str) -> str:
 
 def _artifact_url(k6: K6PerformanceRun, key: str | None, name: str) -> str | None:
     return artifact_path(k6.run_id, k6.test_id, name) if key and k6.test_id else None
-
-
-def _resolve_location(location: str | None, settings: Settings) -> str:
-    if location is None:
-        return settings.locations[0].code
-    if settings.location(location) is None:
-        known = ", ".join(loc.code for loc in settings.locations)
-        raise BadRequestError(f"Unknown location {location!r}; known locations: {known}")
-    return location
 
 
 def k6_run_to_read(k6: K6PerformanceRun) -> K6RunRead:
