@@ -4,10 +4,11 @@ from typing import Any
 
 import httpx
 
+from schema.enums import TERMINAL_STATUSES
 from tests.support.api import create_test
 from tests.support.wait import eventually
 
-TERMINAL = {"passed", "failed", "error", "cancelled"}
+TERMINAL = {status.value for status in TERMINAL_STATUSES}
 
 
 def k6_script(body: str, *, options: str = "{ vus: 1, duration: '2s' }", extra: str = "") -> str:
