@@ -85,7 +85,7 @@ class Runner:
                 await cancels.stop()
                 await store.close()
         finally:
-            await nc.drain()
+            await names.drain_or_close(nc)
             logger.info("runner.stopped", runner_id=self.settings.runner_id)
 
     async def _connect(self) -> NatsClient:

@@ -1,4 +1,9 @@
-"""Names of every NATS stream, subject, consumer, bucket and header (DESIGN section 2)."""
+"""Names of every NATS stream, subject, consumer, bucket and header (DESIGN section 2); closing a connection."""
+
+import asyncio
+
+from nats.aio.client import Client as NatsClient
+from nats.errors import Error as NatsError
 
 RUNS_STREAM = "K6_RUNS"
 RUNS_SUBJECT = "supercheck.k6.runs"
@@ -44,3 +49,18 @@ def run_events_subject(run_id: str) -> str:
 
 def cancel_subject(run_id: str) -> str:
     return f"{CONTROL_SUBJECT_PREFIX}.{run_id}.cancel"
+
+
+DRAIN_TIMEOUT_S = 5.0
+
+
+async def drain_or_close(client: NatsClient) -> None:
+    """Drain a connection, but never hang on it: a pull subscription may never report drained
+    (seen on both backend and runner), so after ``DRAIN_TIMEOUT_S`` the connection is simply closed."""
+    if client.is_closed:
+        return
+    try:
+        await asyncio.wait_for(client.drain(), DRAIN_TIMEOUT_S)
+    except (TimeoutError, NatsError):
+        if not client.is_closed:
+            await client.close()

@@ -101,8 +101,8 @@ class NatsConnection:
     async def close(self) -> None:
         if self._task is not None and not self._task.done():
             self._task.cancel()
-        if self.client is not None and not self.client.is_closed:
-            await self.client.drain()
+        if self.client is not None:
+            await names.drain_or_close(self.client)
 
 
 async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
