@@ -14,12 +14,20 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from backend.accounts.controllers import (
+    ApiKeyController,
+    AuthController,
+    InvitationController,
+    MemberController,
+    ProjectController,
+)
 from backend.accounts.services import bootstrap
-from backend.core.auth import auth_middleware, provide_principal
+from backend.core.auth import auth_middleware, authorize, provide_principal
 from backend.core.db import alchemy_config
 from backend.core.errors import EXCEPTION_HANDLERS
 from backend.core.logging import configure_logging, request_id_middleware
 from backend.core.nats import NatsConnection
+from backend.core.ratelimit import RateLimiter
 from backend.core.settings import Settings, get_settings
 from backend.jobs.controllers import JobController
 from backend.locations.controllers import LocationController
@@ -82,6 +90,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     api = Router(
         path="/api",
         route_handlers=[
+            AuthController,
+            ProjectController,
+            MemberController,
+            InvitationController,
+            ApiKeyController,
             TestController,
             JobController,
             RunController,
@@ -90,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LocationController,
         ],
         middleware=[auth_middleware],
+        guards=[authorize],
         dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
     )
     spa = [router] if (router := spa_router(settings.web_dist)) else []  # the SPA, when it is built
@@ -98,13 +112,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[SQLAlchemyPlugin(config=alchemy)],
         lifespan=[lifespan],
         state=State(
-            {"nats": nats, "k6_inspector": inspector, "settings": settings, "run_hub": hub, "artifacts": artifacts}
+            {
+                "nats": nats,
+                "k6_inspector": inspector,
+                "settings": settings,
+                "run_hub": hub,
+                "artifacts": artifacts,
+                "rate_limiter": RateLimiter(),
+            }
         ),
         dependencies={"settings": Provide(provide_settings, sync_to_thread=False)},
         middleware=[request_id_middleware, PROMETHEUS.middleware],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,
-        cors_config=CORSConfig(allow_origins=[], allow_headers=["Authorization", "Content-Type"]),
+        cors_config=CORSConfig(allow_origins=[], allow_headers=["Authorization", "Content-Type"]),  # same origin only
         openapi_config=OpenAPIConfig(
             title="Supercheck Performance API",
             version=VERSION,
@@ -113,10 +134,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
             components=Components(
                 security_schemes={
-                    "ApiKey": SecurityScheme(type="http", scheme="bearer", description="A project API key")
+                    "ApiKey": SecurityScheme(type="http", scheme="bearer", description="A project API key"),
+                    "Session": SecurityScheme(
+                        type="apiKey",
+                        name="supercheck_session",
+                        security_scheme_in="cookie",
+                        description="The SPA's session cookie (POST /api/auth/login); writes also need X-CSRF-Token",
+                    ),
                 }
             ),
-            security=[{"ApiKey": []}],
+            security=[{"ApiKey": []}, {"Session": []}],
         ),
         logging_config=None,  # structlog is configured above; keep Litestar from replacing it
         debug=False,

@@ -1,4 +1,4 @@
-"""Organizations, projects and API keys: provisioning, the start-up bootstrap, key look-up.
+"""Organizations, projects and API keys: provisioning, the start-up bootstrap, key look-up, quotas.
 
 API keys are random 256-bit tokens, so a SHA-256 digest is enough to store them safely
 (a slow password hash would only slow every request down).
@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.core.settings import Settings
-from backend.db.models import ApiKey, ApiKeyRole, Organization, Project
+from backend.db.models import ApiKey, Organization, Project, Role
 
 logger = structlog.get_logger()
 
@@ -26,12 +26,32 @@ _LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: an API key and the one project it may see."""
+    """Who is calling (an API key, or a signed-in user), the one project the request is about, and the role there."""
 
-    api_key_id: UUID
     organization_id: UUID
     project_id: UUID
-    role: ApiKeyRole
+    role: Role
+    api_key_id: UUID | None = None
+    user_id: UUID | None = None
+    session_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveQuotas:
+    max_vus: int
+    max_duration_s: int
+    max_concurrent_runs: int
+
+
+def effective_quotas(project: Project, settings: Settings) -> EffectiveQuotas:
+    """A project's own quotas where it has them; the platform's ceilings (SUPERCHECK_MAX_*) elsewhere."""
+    return EffectiveQuotas(
+        max_vus=min(project.max_vus or settings.max_vus, settings.max_vus),
+        max_duration_s=min(project.max_duration_s or settings.max_duration_s, settings.max_duration_s),
+        max_concurrent_runs=min(
+            project.max_concurrent_runs or settings.max_concurrent_runs, settings.max_concurrent_runs
+        ),
+    )
 
 
 def generate_api_key() -> str:
@@ -65,8 +85,9 @@ async def add_api_key(
     project: Project,
     *,
     name: str,
-    role: ApiKeyRole = ApiKeyRole.ADMIN,
+    role: Role = Role.ADMIN,
     raw_key: str | None = None,
+    created_by_user_id: UUID | None = None,
 ) -> tuple[ApiKey, str]:
     """Store a new key for ``project``; returns the row and the raw key (shown once)."""
     raw = raw_key or generate_api_key()
@@ -77,6 +98,7 @@ async def add_api_key(
         prefix=raw[:12],
         key_hash=hash_api_key(raw),
         role=role,
+        created_by_user_id=created_by_user_id,
     )
     session.add(key)
     await session.flush()
@@ -120,7 +142,7 @@ async def _bootstrap_once(session: AsyncSession, settings: Settings) -> None:
         existing.revoked_at = None
         existing.project_id = project.id
         existing.organization_id = org.id
-        existing.role = ApiKeyRole.ADMIN
+        existing.role = Role.ADMIN
 
 
 async def authenticate(session: AsyncSession, raw_key: str) -> Principal | None:
@@ -132,4 +154,4 @@ async def authenticate(session: AsyncSession, raw_key: str) -> Principal | None:
     if key.last_used_at is None or now - key.last_used_at > _LAST_USED_RESOLUTION:
         key.last_used_at = now
         await session.commit()
-    return Principal(api_key_id=key.id, organization_id=key.organization_id, project_id=key.project_id, role=key.role)
+    return Principal(organization_id=key.organization_id, project_id=key.project_id, role=key.role, api_key_id=key.id)

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from schema.enums import JobType, RunStatus, RunTrigger, TestType
 
 
-class ApiKeyRole(StrEnum):
-    """Roles an API key (and, later, a membership) can hold."""
+class Role(StrEnum):
+    """What a member or an API key may do in a project (the matrix is in backend/accounts/permissions.py)."""
 
     OWNER = "owner"
     ADMIN = "admin"
@@ -63,11 +63,72 @@ class Organization(UUIDv7AuditBase):
 
 
 class Project(UUIDv7AuditBase):
+    """A tenant's workspace. Quotas left empty mean the platform's ceiling (SUPERCHECK_MAX_*)."""
+
     __tablename__ = "projects"
     __table_args__ = (sa.UniqueConstraint("organization_id", "name", name="uq_projects_org_name"),)
 
     organization_id: Mapped[UUID] = _org_fk()
     name: Mapped[str] = mapped_column(sa.String(200))
+    max_vus: Mapped[int | None] = mapped_column(default=None)
+    max_duration_s: Mapped[int | None] = mapped_column(default=None)
+    max_concurrent_runs: Mapped[int | None] = mapped_column(default=None)
+
+    organization: Mapped[Organization] = relationship(lazy="joined", innerjoin=True, viewonly=True)
+
+
+class User(UUIDv7AuditBase):
+    """A person who signs in with an email and a password (stored as an Argon2id hash)."""
+
+    __tablename__ = "users"
+
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True)  # stored lower-cased
+    name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class Membership(UUIDv7AuditBase):
+    """A user's role in one project."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (sa.UniqueConstraint("user_id", "project_id", name="uq_memberships_user_project"),)
+
+    user_id: Mapped[UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[UUID] = _org_fk()
+    project_id: Mapped[UUID] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "membership_role"))
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True, viewonly=True)
+
+
+class UserSession(UUIDv7AuditBase):
+    """A signed-in browser: the cookie holds a random token, the table only its SHA-256 digest."""
+
+    __tablename__ = "user_sessions"
+
+    user_id: Mapped[UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(sa.String(64))
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class Invitation(UUIDv7AuditBase):
+    """An admin's invitation of a new person into a project; the token is shown once, stored hashed."""
+
+    __tablename__ = "invitations"
+
+    organization_id: Mapped[UUID] = _org_fk()
+    project_id: Mapped[UUID] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(320))
+    role: Mapped[Role] = mapped_column(_enum(Role, "invitation_role"))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    invited_by_user_id: Mapped[UUID | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
 
 
 class ApiKey(UUIDv7AuditBase):
@@ -80,7 +141,10 @@ class ApiKey(UUIDv7AuditBase):
     name: Mapped[str] = mapped_column(sa.String(200))
     prefix: Mapped[str] = mapped_column(sa.String(16))
     key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    role: Mapped[ApiKeyRole] = mapped_column(_enum(ApiKeyRole, "api_key_role"), default=ApiKeyRole.ADMIN)
+    role: Mapped[Role] = mapped_column(_enum(Role, "api_key_role"), default=Role.ADMIN)
+    created_by_user_id: Mapped[UUID | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
     last_used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 

@@ -9,7 +9,9 @@ from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
+from backend.accounts.permissions import Permission
 from backend.accounts.services import Principal
+from backend.core.auth import needs
 from backend.core.settings import Settings
 from backend.jobs.schemas import JobCreate, JobRead, JobUpdate
 from backend.jobs.services import JobService, job_to_read
@@ -29,7 +31,7 @@ class JobController(Controller):
         "page": Provide(provide_limit_offset, sync_to_thread=False),
     }
 
-    @post("/", summary="Create a job")
+    @post("/", summary="Create a job", opt=needs(Permission.WRITE_TESTS))
     async def create_job(
         self,
         data: JSONBody[JobCreate],
@@ -40,7 +42,7 @@ class JobController(Controller):
         job = await job_service.create_in_project(principal, data, settings)
         return await job_service.read(principal, job.id)
 
-    @get("/", summary="List jobs")
+    @get("/", summary="List jobs", opt=needs(Permission.READ))
     async def list_jobs(
         self,
         principal: NamedDependency[Principal],
@@ -52,13 +54,13 @@ class JobController(Controller):
         jobs, total = await job_service.list_in_project(principal, page, job_type=job_type, search=search)
         return page_of([job_to_read(j) for j in jobs], total, page)
 
-    @get("/{job_id:uuid}", summary="Get a job")
+    @get("/{job_id:uuid}", summary="Get a job", opt=needs(Permission.READ))
     async def get_job(
         self, job_id: JobId, principal: NamedDependency[Principal], job_service: NamedDependency[JobService]
     ) -> JobRead:
         return job_to_read(await job_service.get_in_project(principal, job_id))
 
-    @patch("/{job_id:uuid}", summary="Change a job")
+    @patch("/{job_id:uuid}", summary="Change a job", opt=needs(Permission.WRITE_TESTS))
     async def update_job(
         self,
         job_id: JobId,
@@ -70,7 +72,7 @@ class JobController(Controller):
         await job_service.update_in_project(principal, job_id, data, settings)
         return await job_service.read(principal, job_id)
 
-    @delete("/{job_id:uuid}", summary="Delete a job")
+    @delete("/{job_id:uuid}", summary="Delete a job", opt=needs(Permission.WRITE_TESTS))
     async def delete_job(
         self, job_id: JobId, principal: NamedDependency[Principal], job_service: NamedDependency[JobService]
     ) -> None:

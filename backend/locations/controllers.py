@@ -5,6 +5,8 @@ from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 
+from backend.accounts.permissions import Permission
+from backend.core.auth import needs
 from backend.core.nats import NatsConnection
 from backend.core.settings import Settings
 from backend.locations.services import live_runners, runners_for
@@ -29,7 +31,11 @@ class LocationController(Controller):
     path = "/locations"
     tags = ["Locations"]
 
-    @get("/", summary="List the locations runs can ask for, with live runners and free slots")
+    @get(
+        "/",
+        summary="List the locations runs can ask for, with live runners and free slots",
+        opt=needs(Permission.READ),
+    )
     async def list_locations(self, settings: NamedDependency[Settings], state: State) -> list[LocationRead]:
         heartbeats = await _heartbeats(state.nats)
         result = []

@@ -18,7 +18,9 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.accounts.permissions import Permission
 from backend.accounts.services import Principal
+from backend.core.auth import needs
 from backend.core.errors import NotFoundError, ServiceUnavailableError
 from backend.core.nats import NatsConnection
 from backend.db.models import K6PerformanceRun
@@ -123,6 +125,7 @@ class ArtifactController(Controller):
     @get(
         "/{run_id:uuid}/tests/{test_id:uuid}/artifacts/{name:str}",
         summary="Get a test's report (index.html), summary (summary.json) or console log (console.log)",
+        opt=needs(Permission.READ),
     )
     async def get_artifact(
         self,

@@ -11,7 +11,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
+from backend.accounts.permissions import Permission
 from backend.accounts.services import Principal
+from backend.core.auth import needs
 from backend.core.nats import NatsConnection
 from backend.core.settings import Settings
 from backend.jobs.services import JobService
@@ -42,7 +44,12 @@ class RunController(Controller):
         "nats": Provide(provide_nats, sync_to_thread=False),
     }
 
-    @post("/tests/{test_id:uuid}/execute", summary="Run one performance test", status_code=HTTP_201_CREATED)
+    @post(
+        "/tests/{test_id:uuid}/execute",
+        summary="Run one performance test",
+        status_code=HTTP_201_CREATED,
+        opt=needs(Permission.TRIGGER_RUNS, rate_limit="trigger"),
+    )
     async def execute_test(
         self,
         test_id: Annotated[UUID, PathParameter(description="The test to run")],
@@ -60,7 +67,12 @@ class RunController(Controller):
         )
         return run_to_created(await run_service.read(principal, run.id))
 
-    @post("/runs", summary="Run every test of a job", status_code=HTTP_201_CREATED)
+    @post(
+        "/runs",
+        summary="Run every test of a job",
+        status_code=HTTP_201_CREATED,
+        opt=needs(Permission.TRIGGER_RUNS, rate_limit="trigger"),
+    )
     async def trigger_job_run(
         self,
         data: JSONBody[TriggerJobRun],
@@ -76,7 +88,7 @@ class RunController(Controller):
         )
         return run_to_created(await run_service.read(principal, run.id))
 
-    @get("/runs", summary="List runs")
+    @get("/runs", summary="List runs", opt=needs(Permission.READ))
     async def list_runs(
         self,
         principal: NamedDependency[Principal],
@@ -91,7 +103,7 @@ class RunController(Controller):
         runs, total = await run_service.list_in_project(principal, page, where, test_id=test_id)
         return page_of([run_to_read(r) for r in runs], total, page)
 
-    @get("/runs/{run_id:uuid}", summary="Get a run with its per-test k6 results")
+    @get("/runs/{run_id:uuid}", summary="Get a run with its per-test k6 results", opt=needs(Permission.READ))
     async def get_run(
         self, run_id: RunId, principal: NamedDependency[Principal], run_service: NamedDependency[RunService]
     ) -> RunRead:
@@ -101,6 +113,7 @@ class RunController(Controller):
         "/runs/{run_id:uuid}/cancel",
         summary="Cancel a run: a queued run ends at once (200), a running one is stopped by its runner (202)",
         status_code=HTTP_200_OK,
+        opt=needs(Permission.TRIGGER_RUNS),
     )
     async def cancel_run(
         self,

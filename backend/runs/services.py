@@ -10,13 +10,16 @@ import structlog
 from advanced_alchemy.filters import LimitOffset
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from litestar.exceptions import TooManyRequestsException
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.accounts.services import Principal
+from backend.accounts.services import EffectiveQuotas, Principal, effective_quotas
 from backend.core.errors import BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError
 from backend.core.nats import NatsConnection
 from backend.core.settings import Settings
-from backend.db.models import Job, K6PerformanceRun, Run, Test
+from backend.db.models import Job, K6PerformanceRun, Project, Run, Test
 from backend.lib.pagination import NEWEST_FIRST
 from backend.locations.services import catalogue_location, live_runners, no_runner_message, runners_for
 from backend.runs.dispatch import publish_run_request, publish_status_event, request_cancel
@@ -28,6 +31,7 @@ from schema.messages import RunLimits, RunRequest, RunStatusEvent, TestSpec
 logger = structlog.get_logger()
 
 CANCEL_REASON = "Cancelled by a user"
+_CONCURRENCY_RETRY_AFTER_S = 10
 
 
 class RunService(SQLAlchemyAsyncRepositoryService[Run]):
@@ -155,8 +159,9 @@ class RunService(SQLAlchemyAsyncRepositoryService[Run]):
             location = run.location or settings.locations[0].code
             await _ensure_runner_available(location, run.queue_deadline, settings, nats)
         session = self.repository.session
+        quotas = await _reserve_run_slot(session, run.project_id, settings)
         session.add(run)
-        await session.commit()  # the run must exist before a runner can report on it
+        await session.commit()  # the run must exist before a runner can report on it (and ends the slot lock)
         request = RunRequest(
             run_id=str(run.id),
             organization_id=str(run.organization_id),
@@ -164,7 +169,7 @@ class RunService(SQLAlchemyAsyncRepositoryService[Run]):
             job_id=str(run.job_id) if run.job_id else None,
             location=run.location or settings.locations[0].code,
             tests=[TestSpec(id=str(t.id), title=t.title, script=t.script) for t in tests],
-            limits=RunLimits(max_vus=settings.max_vus, max_duration_s=settings.max_duration_s),
+            limits=RunLimits(max_vus=quotas.max_vus, max_duration_s=quotas.max_duration_s),
             requested_at=now,
             queue_deadline=run.queue_deadline,
         )
@@ -182,6 +187,33 @@ class RunService(SQLAlchemyAsyncRepositoryService[Run]):
             raise ServiceUnavailableError(reason, extra={"runId": str(run.id)}) from exc
         logger.info("run.queued", run_id=str(run.id), location=run.location, tests=len(tests))
         return run
+
+
+async def _reserve_run_slot(session: AsyncSession, project_id: UUID, settings: Settings) -> EffectiveQuotas:
+    """Lock the project row until the run is committed, so two triggers cannot both take the last slot.
+
+    429 with Retry-After when the project already has its maximum of queued and running runs.
+    """
+    project = await session.scalar(select(Project).where(Project.id == project_id).with_for_update())
+    if project is None:  # the project was deleted while the request was in flight
+        raise NotFoundError("Project not found")
+    quotas = effective_quotas(project, settings)
+    active = await session.scalar(
+        select(func.count())
+        .select_from(Run)
+        .where(Run.project_id == project_id, Run.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))
+    )
+    if (active or 0) >= quotas.max_concurrent_runs:
+        await session.rollback()
+        raise TooManyRequestsException(
+            detail=(
+                f"This project already has {active} runs queued or running; its limit is "
+                f"{quotas.max_concurrent_runs}. Start this one when one of them has finished."
+            ),
+            headers={"Retry-After": str(_CONCURRENCY_RETRY_AFTER_S)},
+            extra={"active": active, "maxConcurrentRuns": quotas.max_concurrent_runs},
+        )
+    return quotas
 
 
 async def _ensure_runner_available(code: str, deadline: datetime, settings: Settings, nats: NatsConnection) -> None:

@@ -28,7 +28,9 @@ from nats.js.errors import NotFoundError as StreamMsgNotFoundError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from backend.accounts.permissions import Permission
 from backend.accounts.services import Principal
+from backend.core.auth import needs
 from backend.core.errors import BadRequestError, ServiceUnavailableError
 from backend.core.nats import NatsConnection
 from backend.core.settings import Settings
@@ -154,6 +156,7 @@ class RunStreamController(Controller):
     @get(
         "/{run_id:uuid}/stream",
         summary="Follow a run: console, status and complete events (SSE, resumable with Last-Event-ID)",
+        opt=needs(Permission.READ),
     )
     async def stream_run(
         self,

@@ -11,7 +11,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
+from backend.accounts.permissions import Permission
 from backend.accounts.services import Principal
+from backend.core.auth import needs
 from backend.core.settings import Settings
 from backend.lib.pagination import Page, page_of, provide_limit_offset
 from backend.tests.schemas import TestCreate, TestRead, TestUpdate, ValidateScript
@@ -40,7 +42,7 @@ class TestController(Controller):
         "inspector": Provide(provide_inspector, sync_to_thread=False),
     }
 
-    @post("/", summary="Create a test")
+    @post("/", summary="Create a test", opt=needs(Permission.WRITE_TESTS))
     async def create_test(
         self,
         data: JSONBody[TestCreate],
@@ -52,7 +54,7 @@ class TestController(Controller):
         test = await test_service.create_in_project(principal, data, inspector, settings.max_script_bytes)
         return test_service.to_schema(test, schema_type=TestRead)
 
-    @get("/", summary="List tests")
+    @get("/", summary="List tests", opt=needs(Permission.READ))
     async def list_tests(
         self,
         principal: NamedDependency[Principal],
@@ -64,7 +66,12 @@ class TestController(Controller):
         tests, total = await test_service.list_in_project(principal, page, type_=test_type, search=search)
         return page_of([test_service.to_schema(t, schema_type=TestRead) for t in tests], total, page)
 
-    @post("/validate", summary="Check a script without saving it", status_code=HTTP_200_OK)
+    @post(
+        "/validate",
+        summary="Check a script without saving it",
+        status_code=HTTP_200_OK,
+        opt=needs(Permission.WRITE_TESTS),
+    )
     async def validate_script(
         self,
         data: JSONBody[ValidateScript],
@@ -83,14 +90,14 @@ class TestController(Controller):
             return ValidationResult(valid=False, errors=[issue], warnings=[])
         return ValidationResult(valid=True, errors=[], warnings=[])
 
-    @get("/{test_id:uuid}", summary="Get a test")
+    @get("/{test_id:uuid}", summary="Get a test", opt=needs(Permission.READ))
     async def get_test(
         self, test_id: TestId, principal: NamedDependency[Principal], test_service: NamedDependency[TestService]
     ) -> TestRead:
         test = await test_service.get_in_project(principal, test_id)
         return test_service.to_schema(test, schema_type=TestRead)
 
-    @patch("/{test_id:uuid}", summary="Change a test")
+    @patch("/{test_id:uuid}", summary="Change a test", opt=needs(Permission.WRITE_TESTS))
     async def update_test(
         self,
         test_id: TestId,
@@ -103,7 +110,7 @@ class TestController(Controller):
         test = await test_service.update_in_project(principal, test_id, data, inspector, settings.max_script_bytes)
         return test_service.to_schema(test, schema_type=TestRead)
 
-    @delete("/{test_id:uuid}", summary="Delete a test")
+    @delete("/{test_id:uuid}", summary="Delete a test", opt=needs(Permission.WRITE_TESTS))
     async def delete_test(
         self, test_id: TestId, principal: NamedDependency[Principal], test_service: NamedDependency[TestService]
     ) -> None:
