@@ -144,3 +144,15 @@ async def test_runner_environment_never_reaches_the_script(http, runners):
     streamed = "\n".join(line for e in events if e.event == "console" for line in e.data["lines"])
     assert "ENV=" in streamed
     assert CANARY not in streamed
+
+
+async def test_a_project_quota_below_the_scripts_vus_ends_the_run_before_any_load(http, runners, target):
+    runners.start("us-east")
+    await wait_for_runners(http, "us-east", 1)
+    assert (await http.patch("/api/project", json={"maxVus": 2})).json()["quotas"]["maxVus"] == 2
+    script = k6_script(f"http.get('{target.url}/quota');", options="{ vus: 5, duration: '2s' }")
+    run = await finished(http, (await run_script(http, script))["id"])
+    assert run["status"] == "error"
+    assert "5 VUs" in run["errorDetails"]
+    assert "limit is 2" in run["errorDetails"]
+    assert target.count("/quota") == 0
