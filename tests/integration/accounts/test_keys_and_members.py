@@ -31,7 +31,10 @@ async def test_a_key_is_shown_once_stored_hashed_and_refused_at_once_when_revoke
     used = next(k for k in (await api.get("/api/api-keys")).json() if k["id"] == body["id"])
     assert used["lastUsedAt"] is not None
     assert (await browser.get("/api/auth/me")).json()["apiKey"] == {
-        "id": body["id"], "name": "ci pipeline", "prefix": body["prefix"], "role": "editor"
+        "id": body["id"],
+        "name": "ci pipeline",
+        "prefix": body["prefix"],
+        "role": "editor",
     }
 
     assert (await api.delete(f"/api/api-keys/{body['id']}")).status_code == 204
@@ -45,7 +48,9 @@ async def test_a_key_is_shown_once_stored_hashed_and_refused_at_once_when_revoke
 async def test_another_projects_key_cannot_be_seen_or_revoked(api, db):
     _, other_key = await new_project_key(db)
     async with db() as session:
-        other = await session.scalar(select(ApiKey).where(ApiKey.key_hash == hashlib.sha256(other_key.encode()).hexdigest()))
+        other = await session.scalar(
+            select(ApiKey).where(ApiKey.key_hash == hashlib.sha256(other_key.encode()).hexdigest())
+        )
     assert other is not None
     assert (await api.delete(f"/api/api-keys/{other.id}")).status_code == 404
     assert str(other.id) not in (await api.get("/api/api-keys")).text
@@ -120,7 +125,9 @@ async def test_an_invitation_is_shown_once_and_accepting_it_creates_the_member(a
     assert (await api.get("/api/invitations")).json() == []
     again = await browser.post("/api/auth/accept-invite", json={"token": token, "name": "Eve", "password": PASSWORD})
     assert again.status_code == 404
-    assert (await browser.post("/api/auth/accept-invite", json={"token": "sci_guess", "name": "E", "password": PASSWORD})).status_code == 404
+    assert (
+        await browser.post("/api/auth/accept-invite", json={"token": "sci_guess", "name": "E", "password": PASSWORD})
+    ).status_code == 404
 
 
 async def test_an_owner_creates_a_project_and_owns_it(db, browser):

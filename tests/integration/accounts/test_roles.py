@@ -33,7 +33,9 @@ def test_docs_show_the_same_matrix_as_the_code():
         cells = [c.strip() for c in row.strip("|").split("|")]
         allowed = {r.value for r in Role if has_permission(r, permission)}
         # columns: permission | what | viewer | editor | admin | owner
-        shown = {name for name, cell in zip(["viewer", "editor", "admin", "owner"], cells[2:6], strict=True) if cell == "yes"}
+        shown = {
+            name for name, cell in zip(["viewer", "editor", "admin", "owner"], cells[2:6], strict=True) if cell == "yes"
+        }
         assert shown == allowed, (permission, role, row)
 
 

@@ -16,7 +16,9 @@ async def test_the_first_user_of_a_fresh_install_owns_the_default_project_and_si
     status = (await fresh.get("/api/auth/status")).json()
     assert status == {"hasUsers": False, "signupOpen": True}
 
-    first = await fresh.post("/api/auth/signup", json={"email": "Ada@Example.test", "name": "Ada", "password": PASSWORD})
+    first = await fresh.post(
+        "/api/auth/signup", json={"email": "Ada@Example.test", "name": "Ada", "password": PASSWORD}
+    )
     assert first.status_code == 201, first.text
     info = first.json()
     assert info["user"]["email"] == "ada@example.test"
@@ -32,7 +34,9 @@ async def test_the_first_user_of_a_fresh_install_owns_the_default_project_and_si
 
     assert (await fresh.get("/api/auth/status")).json() == {"hasUsers": True, "signupOpen": False}
     fresh.cookies.clear()
-    second = await fresh.post("/api/auth/signup", json={"email": "eve@example.test", "name": "Eve", "password": PASSWORD})
+    second = await fresh.post(
+        "/api/auth/signup", json={"email": "eve@example.test", "name": "Eve", "password": PASSWORD}
+    )
     assert second.status_code == 403
     assert "closed" in second.json()["detail"]
     login = await fresh.post("/api/auth/login", json={"email": "eve@example.test", "password": PASSWORD})
@@ -107,7 +111,12 @@ async def test_sign_out_ends_the_session_at_once(browser, db):
     me = await browser.get("/api/auth/me")
     assert me.status_code == 401
     async with db() as session:
-        assert await session.scalar(select(func.count()).select_from(UserSession).where(UserSession.user_id == person.user_id)) == 0
+        assert (
+            await session.scalar(
+                select(func.count()).select_from(UserSession).where(UserSession.user_id == person.user_id)
+            )
+            == 0
+        )
 
 
 async def test_x_project_id_switches_between_a_users_projects_and_refuses_others(browser, db):
@@ -138,7 +147,9 @@ async def test_x_project_id_switches_between_a_users_projects_and_refuses_others
     browser.headers["X-Project-Id"] = "not-a-uuid"
     assert (await browser.get("/api/tests")).status_code == 404
     async with db() as session:
-        count = await session.scalar(select(func.count()).select_from(Membership).where(Membership.user_id == person.user_id))
+        count = await session.scalar(
+            select(func.count()).select_from(Membership).where(Membership.user_id == person.user_id)
+        )
     assert count == 2
 
 
