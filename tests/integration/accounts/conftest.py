@@ -59,7 +59,7 @@ async def sign_in(client: AsyncTestClient[Litestar], email: str, password: str =
 def browser(client: AsyncTestClient[Litestar]) -> httpx.AsyncClient:
     """Another client of the same running app, with a cookie jar and headers of its own (a browser)."""
     # The test client's transport drives the app on the test client's loop; share it, not the lifespan.
-    return httpx.AsyncClient(transport=client._transport, base_url=client.base_url)  # noqa: SLF001
+    return httpx.AsyncClient(transport=client._transport, base_url=client.base_url)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from litestar import Litestar
 from backend.accounts.permissions import MINIMUM_ROLE, Permission, has_permission
 from backend.core.auth import PERMISSION_OPT
 from backend.db.models import Role
-from tests.conftest import new_project_key
 from tests.integration.accounts.conftest import make_user, sign_in
 from tests.support.api import create_job, create_test
 from tests.support.k6_scripts import VALID_K6
