@@ -236,13 +236,21 @@ class Stack:
     def banner(self) -> None:
         base, key = self.config.base_url, admin_api_key(self.config)
         if self.config.json_logs:
-            fields = {"url": base, "api_docs": f"{base}/schema", "admin_api_key": key, "runner": self.runner_note}
+            fields = {
+                "url": base,
+                "api_docs": f"{base}/schema",
+                "admin_api_key": key,
+                "sign_in": f"{base} (the first account created there owns the default project)",
+                "runner": self.runner_note,
+            }
             write_line(json.dumps({"event": "up.ready", "level": "info", "logger": "up", **fields}))
             return
         lines = [
             "",
             "Supercheck Performance is up",
             f"  URL            {base}",
+            f"  Sign in        open {base}: the first account you create owns the default project;",
+            "                 or sign in there with the admin API key below",
             f"  API docs       {base}/schema",
             f"  Admin API key  {key}",
             f"  Try it         curl -H 'Authorization: Bearer {key}' {base}/api/tests",

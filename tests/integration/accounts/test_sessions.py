@@ -161,3 +161,24 @@ class _KeyClient:
 
     async def post(self, path, **kwargs):
         return await self._client.post(path, headers=self._headers, **kwargs)
+
+
+async def test_an_operator_creates_a_user_from_the_command_line(browser, database_url):
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+    import uuid  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    email = f"ops-{uuid.uuid4().hex[:8]}@example.test"
+    project = f"cli-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "SUPERCHECK_DATABASE_URL": database_url, "SUPERCHECK_NEW_USER_PASSWORD": PASSWORD}
+    cli = str(Path(sys.executable).with_name("supercheck"))
+    args = [cli, "create-user", "--email", email, "--role", "admin", "--organization", "CLI Org", "--project", project]
+    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    again = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
+    info = await sign_in(browser, email)
+    assert (info["role"], info["project"]["name"], info["project"]["organizationName"]) == ("admin", project, "CLI Org")
