@@ -16,7 +16,7 @@ from uuid import UUID
 import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.services import Principal, get_or_create_organization, get_or_create_project
@@ -72,6 +72,8 @@ class NewSession:
 async def open_session(db: AsyncSession, user: User, settings: Settings) -> NewSession:
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
+    # Tidy as we go: a user's expired sessions go when they sign in again.
+    await db.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now))
     row = UserSession(
         user_id=user.id,
         token_hash=token_digest(token),
