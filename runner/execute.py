@@ -6,7 +6,6 @@ published terminal event with a reason, so a run never silently disappears.
 
 import asyncio
 import contextlib
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from schema import artifacts
 from schema.artifacts import ArtifactStore
 from schema.enums import RunStatus
 from schema.messages import ArtifactKeys, K6Metrics, RunRequest, RunStatusEvent, TestSpec
+from schema.sandbox import Jail
 
 logger = structlog.get_logger()
 
@@ -135,7 +135,7 @@ def _combine(outcomes: list[TestOutcome]) -> tuple[RunStatus, str | None]:
 async def run_test(
     request: RunRequest, test: TestSpec, ctx: RunContext, console: ConsoleStream, cancelled: asyncio.Event
 ) -> TestOutcome:
-    """One test in a fresh private directory that is removed afterwards."""
+    """One test in a fresh private directory, k6's jail (``RUNNER_K6_SANDBOX``), removed afterwards."""
     started = now()
     await _test_event(request, ctx, test, TestOutcome(RunStatus.RUNNING), started=started)
     log = ConsoleLog(ctx.settings.console_log_max_bytes)
@@ -145,12 +145,12 @@ async def run_test(
         await console.line(test.id, line)
 
     await on_line(f"▶ {test.title}: k6 in {ctx.settings.location} on runner {ctx.settings.runner_id}")
-    ctx.settings.work_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with tempfile.TemporaryDirectory(dir=ctx.settings.work_dir, prefix=f"{request.run_id}-") as tmp:
-        run_dir = Path(tmp)
-        (run_dir / SCRIPT_NAME).write_text(test.script)
-        outcome, metrics, summary = await _run_k6(request, test, ctx, run_dir, on_line, cancelled)
-        keys = await _upload(request, test, ctx, run_dir, log)
+    # Others may pass through (k6 may run as another uid) but not list it; each test's directory is 0700.
+    ctx.settings.work_dir.mkdir(parents=True, exist_ok=True, mode=0o711)
+    with ctx.settings.sandbox.temporary_jail(ctx.settings.work_dir, prefix=f"{request.run_id}-") as jail:
+        (jail.directory / SCRIPT_NAME).write_text(test.script)
+        outcome, metrics, summary = await _run_k6(request, test, ctx, jail, on_line, cancelled)
+        keys = await _upload(request, test, ctx, jail.directory, log)
     await _test_event(
         request, ctx, test, outcome, started=started, metrics=metrics, summary=summary, keys=keys, tail=log.tail()
     )
@@ -161,15 +161,16 @@ async def _run_k6(
     request: RunRequest,
     test: TestSpec,
     ctx: RunContext,
-    run_dir: Path,
+    jail: Jail,
     on_line: Any,
     cancelled: asyncio.Event,
 ) -> tuple[TestOutcome, K6Metrics | None, dict[str, Any] | None]:
     settings = ctx.settings
+    run_dir = jail.directory
     max_vus = min(request.limits.max_vus, settings.max_vus)
     max_duration_s = min(request.limits.max_duration_s, settings.max_duration_s)
     try:
-        needs = await execution_requirements(settings.k6_bin_path, run_dir, SCRIPT_NAME)
+        needs = await execution_requirements(settings.k6_bin_path, run_dir, SCRIPT_NAME, jail=jail)
     except ScriptError as exc:
         await on_line(f"✗ {exc}")
         return TestOutcome(RunStatus.ERROR, f"Script error: {exc}"), None, None
@@ -192,6 +193,7 @@ async def _run_k6(
         cancel=cancelled,
         run_id=request.run_id,
         test_id=test.id,
+        jail=jail,
     )
     metrics, summary = None, None
     if result.summary_path is not None:

@@ -8,12 +8,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import structlog
+
 from schema.artifacts import StoreSettings, store_settings_from_env
+from schema.sandbox import (
+    RUNNER_UIDS,
+    Sandbox,
+    SandboxError,
+    SandboxMode,
+    parse_sandbox_mode,
+    parse_uid_range,
+    resolve_sandbox,
+)
+
+logger = structlog.get_logger()
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
-DEFAULT_BLOCKED_CIDRS = ("169.254.0.0/16", "fe80::/10")
+# Cloud metadata services and link-local networks, always blocked; operators add theirs. 169.254.0.0/16 holds
+# the metadata address of AWS, GCP, Azure and Oracle (169.254.169.254); AWS's IPv6 one is fd00:ec2::254 and
+# Alibaba's 100.100.100.200. Loopback is not blocked: a runner may be pointed at a service on its own host.
+DEFAULT_BLOCKED_CIDRS = ("169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "100.100.100.200/32")
+DEFAULT_BLOCKED_HOSTNAMES = ("metadata.google.internal",)
 
 
 class RunnerSettingsError(ValueError):
@@ -69,6 +86,44 @@ def _k6_bin(env: Mapping[str, str]) -> str:
     return str(beside) if beside.exists() else "k6"
 
 
+def _uids(env: Mapping[str, str], max_concurrency: int) -> range:
+    name = "RUNNER_K6_SANDBOX_UIDS"
+    try:
+        uids = parse_uid_range(env.get(name) or f"{RUNNER_UIDS.start}-{RUNNER_UIDS.stop - 1}", name)
+    except ValueError as exc:
+        raise RunnerSettingsError(str(exc)) from None
+    if len(uids) < max_concurrency:
+        raise RunnerSettingsError(f"{name} must hold at least K6_MAX_CONCURRENCY ({max_concurrency}) uids")
+    return uids
+
+
+def _sandbox(env: Mapping[str, str], k6_bin: str, work_dir: Path, uids: range) -> Sandbox:
+    """The k6 sandbox, probed now: a mode named explicitly that does not work stops start-up."""
+    try:
+        mode = parse_sandbox_mode(env.get("RUNNER_K6_SANDBOX", ""), "RUNNER_K6_SANDBOX")
+    except ValueError as exc:
+        raise RunnerSettingsError(str(exc)) from None
+    # Other uids may pass through (a sandboxed k6 runs as one) but not list it; each test's directory is 0700.
+    work_dir.mkdir(parents=True, exist_ok=True, mode=0o711)
+    if work_dir.stat().st_uid == os.geteuid():
+        work_dir.chmod(0o711)
+    try:
+        sandbox = resolve_sandbox(mode, k6_bin=k6_bin, base_dir=work_dir, uids=uids)
+    except SandboxError as exc:
+        raise RunnerSettingsError(f"RUNNER_K6_SANDBOX={mode}: {exc}") from None
+    if sandbox.mode is SandboxMode.NONE:
+        logger.warning(
+            "k6.sandbox_off",
+            reason=sandbox.fallback,
+            consequence="scripts can read every file and process this runner's user can (docs/security.md)",
+        )
+    elif sandbox.fallback:
+        logger.warning("k6.sandbox_fallback", mode=sandbox.mode.value, reason=sandbox.fallback)
+    else:
+        logger.info("k6.sandbox", mode=sandbox.mode.value)
+    return sandbox
+
+
 @dataclass(frozen=True, slots=True)
 class RunnerSettings:
     """Everything a runner needs: NATS, where it is, how much it may run, storage, limits."""
@@ -85,6 +140,7 @@ class RunnerSettings:
     store: StoreSettings
     blocked_cidrs: tuple[str, ...]
     blocked_hostnames: tuple[str, ...]
+    sandbox: Sandbox
     max_vus: int
     max_duration_s: int
     console_max_bytes: int
@@ -107,20 +163,23 @@ def load_runner_settings(env: Mapping[str, str] | None = None) -> RunnerSettings
         store = store_settings_from_env(env)
     except ValueError as exc:
         raise RunnerSettingsError(str(exc)) from None
-    extra_cidrs = _list(env, "RUNNER_BLOCKED_CIDRS")
+    max_concurrency = _int(env, "K6_MAX_CONCURRENCY", 3, minimum=1)
+    k6_bin = _k6_bin(env)
+    work_dir = Path(env.get("RUNNER_WORK_DIR") or "/tmp/supercheck-runner")  # noqa: S108 - per-run dirs are private
     return RunnerSettings(
         runner_id=env.get("RUNNER_ID") or f"{location}-{socket.gethostname()}-{uuid.uuid4().hex[:6]}",
         location=location,
         location_filtering=_bool(env, "ENABLE_LOCATION_FILTERING", default=False),
-        max_concurrency=_int(env, "K6_MAX_CONCURRENCY", 3, minimum=1),
+        max_concurrency=max_concurrency,
         nats_url=env.get("SUPERCHECK_NATS_URL", "nats://127.0.0.1:4222"),
         nats_user=env.get("SUPERCHECK_NATS_USER") or None,
         nats_password=env.get("SUPERCHECK_NATS_PASSWORD") or None,
-        k6_bin_path=_k6_bin(env),
-        work_dir=Path(env.get("RUNNER_WORK_DIR") or "/tmp/supercheck-runner"),  # noqa: S108 - per-run dirs are private
+        k6_bin_path=k6_bin,
+        work_dir=work_dir,
         store=store,
-        blocked_cidrs=DEFAULT_BLOCKED_CIDRS + extra_cidrs,
-        blocked_hostnames=_list(env, "RUNNER_BLOCKED_HOSTNAMES"),
+        blocked_cidrs=DEFAULT_BLOCKED_CIDRS + _list(env, "RUNNER_BLOCKED_CIDRS"),
+        blocked_hostnames=DEFAULT_BLOCKED_HOSTNAMES + _list(env, "RUNNER_BLOCKED_HOSTNAMES"),
+        sandbox=_sandbox(env, k6_bin, work_dir, _uids(env, max_concurrency)),
         max_vus=_int(env, "RUNNER_MAX_VUS", 1000, minimum=1),
         max_duration_s=_int(env, "RUNNER_MAX_DURATION_S", 3600, minimum=1),
         console_max_bytes=_int(env, "RUNNER_CONSOLE_MAX_BYTES", 2 * 1024 * 1024, minimum=1024),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from schema.artifacts import StoreSettings, store_settings_from_env
 from schema.locations import DEFAULT_LOCATIONS, Location, parse_catalogue
+from schema.sandbox import VALIDATION_UIDS, SandboxMode, parse_sandbox_mode, parse_uid_range
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -86,6 +87,22 @@ def _artifact_store() -> StoreSettings:
         raise SettingsError(str(exc)) from None
 
 
+def _validate_sandbox() -> SandboxMode:
+    """How `k6 inspect` is confined during validation (docs/security.md, "Script sandbox")."""
+    try:
+        return parse_sandbox_mode(os.environ.get("SUPERCHECK_VALIDATE_SANDBOX", ""), "SUPERCHECK_VALIDATE_SANDBOX")
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def _validate_sandbox_uids() -> range:
+    name = "SUPERCHECK_VALIDATE_SANDBOX_UIDS"
+    try:
+        return parse_uid_range(os.environ.get(name) or f"{VALIDATION_UIDS.start}-{VALIDATION_UIDS.stop - 1}", name)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+
+
 def _k6_bin() -> str:
     explicit = os.environ.get("K6_BIN_PATH")
     if explicit:
@@ -137,6 +154,8 @@ class Settings:
     invitation_ttl_s: int = 7 * 24 * 3600
     trigger_rate_per_minute: int = 60
     login_rate_per_minute: int = 10
+    validate_sandbox: SandboxMode = SandboxMode.AUTO
+    validate_sandbox_uids: range = VALIDATION_UIDS
 
     @property
     def is_production(self) -> bool:
@@ -195,6 +214,8 @@ def load_settings() -> Settings:
         invitation_ttl_s=env_int("SUPERCHECK_INVITATION_TTL_S", 7 * 24 * 3600, minimum=60),
         trigger_rate_per_minute=env_int("SUPERCHECK_TRIGGER_RATE_PER_MINUTE", 60, minimum=1),
         login_rate_per_minute=env_int("SUPERCHECK_LOGIN_RATE_PER_MINUTE", 10, minimum=1),
+        validate_sandbox=_validate_sandbox(),
+        validate_sandbox_uids=_validate_sandbox_uids(),
     )
 
 

@@ -1,19 +1,24 @@
 """Checks a k6 performance script before it is saved or run: fast static rules, then a real `k6 inspect`.
 
-The inspection runs the script's init code, so it gets a throw-away directory and a scrubbed environment.
+The inspection runs the script's init code, so it gets a throw-away directory, a scrubbed environment and
+the k6 sandbox (``SUPERCHECK_VALIDATE_SANDBOX``): with bwrap it sees nothing of this machine and has no
+network, so neither ``open()`` nor a remote module import reaches anything.
 """
 
 import asyncio
 import contextlib
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Literal
 
 import msgspec
+import structlog
 
 from schema.base import CamelStruct
+from schema.sandbox import VALIDATION_UIDS, Jail, Sandbox, SandboxMode, resolve_sandbox
+
+logger = structlog.get_logger()
 
 NODE_MODULES = ("fs", "path", "child_process", "net", "http", "https", "crypto", "os")
 _NODE = "|".join(NODE_MODULES)
@@ -35,6 +40,7 @@ _SYNTAX = re.compile(r"^script\.js: Line (\d+):(\d+) (.*)$", re.DOTALL)
 _FRAME = re.compile(r"script\.js:(\d+):(\d+)")
 _UNKNOWN_MODULE = re.compile(r"^unknown module: (\S+)")
 _MISSING_FILE = re.compile(r"""^The moduleSpecifier "([^"]+)" couldn't be found on local disk""")
+_REMOTE_FAILED = re.compile(r"""^The moduleSpecifier "([^"]+)" couldn't be retrieved""")
 _MAX_MESSAGE = 500
 # A script that floods the console could fill memory; k6 writes its fatal error last, so keep the tail.
 _STDERR_TAIL_BYTES = 256 * 1024
@@ -131,6 +137,10 @@ def _import_issue(text: str, script: str) -> ScriptIssue | None:
         module = missing.group(1)
         # The script is saved and run on its own, so there never is a local file next to it.
         message = f'Module "{module}" not found: a script runs on its own and cannot import local files'
+    elif remote := _REMOTE_FAILED.match(text):
+        module = remote.group(1)
+        # Sandboxed validation has no network; the detail (an address, a refused connection) helps nobody.
+        message = f'Remote module "{module}" could not be loaded: a script must not import remote modules'
     else:
         return None
     at = re.search(rf"""['"]{re.escape(module)}['"]""", _blank_comments(script))
@@ -174,14 +184,41 @@ async def _read_tail(stream: asyncio.StreamReader) -> bytes:
     return bytes(tail)
 
 
+def _log_sandbox(sandbox: Sandbox) -> None:
+    if sandbox.mode is SandboxMode.NONE:
+        logger.warning(
+            "validation.sandbox_off",
+            reason=sandbox.fallback,
+            consequence="script init code can read every file the backend's user can (docs/security.md)",
+        )
+    elif sandbox.fallback:
+        logger.warning("validation.sandbox_fallback", mode=sandbox.mode.value, reason=sandbox.fallback)
+
+
 class K6Inspector:
     """Runs `k6 inspect --execution-requirements` on scripts, a bounded number at a time."""
 
-    def __init__(self, k6_bin: str, *, timeout_s: float = 10, concurrency: int = 4) -> None:
+    def __init__(
+        self,
+        k6_bin: str,
+        *,
+        timeout_s: float = 10,
+        concurrency: int = 4,
+        sandbox: SandboxMode = SandboxMode.AUTO,
+        sandbox_uids: range = VALIDATION_UIDS,
+    ) -> None:
+        """Probes the sandbox now (once per process): a mode named explicitly that does not work raises SandboxError."""
+        if len(sandbox_uids) < concurrency:  # each inspection in flight holds a uid of its own in user mode
+            msg = f"the validation sandbox needs at least {concurrency} uids (the concurrency), got {len(sandbox_uids)}"
+            raise ValueError(msg)
         # which() accepts a bare name or a path, and only returns files we may execute.
         self._bin = shutil.which(k6_bin)
         self._timeout_s = timeout_s
         self._slots = asyncio.Semaphore(concurrency)
+        self.sandbox = Sandbox(SandboxMode.NONE)
+        if self._bin is not None:
+            self.sandbox = resolve_sandbox(sandbox, k6_bin=self._bin, base_dir=None, uids=sandbox_uids)
+            _log_sandbox(self.sandbox)
 
     @property
     def available(self) -> bool:
@@ -192,22 +229,24 @@ class K6Inspector:
         if self._bin is None:
             raise RuntimeError("k6 binary is not available")
         async with self._slots:
-            with tempfile.TemporaryDirectory(prefix="k6-inspect-") as tmp_dir:
-                await asyncio.to_thread(Path(tmp_dir, "script.js").write_text, script, encoding="utf-8")
-                return await self._run(self._bin, tmp_dir, script)
+            with self.sandbox.temporary_jail(None, prefix="k6-inspect-") as jail:
+                await asyncio.to_thread((jail.directory / "script.js").write_text, script, encoding="utf-8")
+                return await self._run(self._bin, jail, script)
 
-    async def _run(self, k6_bin: str, tmp_dir: str, script: str) -> list[ScriptIssue]:
+    async def _run(self, k6_bin: str, jail: Jail, script: str) -> list[ScriptIssue]:
+        tmp_dir = str(jail.directory)
         # Built from scratch: k6 shows its environment to scripts as __ENV, so nothing of ours may leak in.
         env = {"PATH": "/usr/bin:/bin", "HOME": tmp_dir, "K6_NO_USAGE_REPORT": "true"}
         args = ("--log-format=json", "--no-color", "inspect", "--execution-requirements", "script.js")
         proc = await asyncio.create_subprocess_exec(
-            k6_bin,
-            *args,
+            *jail.command([k6_bin, *args], network=False),
             cwd=tmp_dir,
             env=env,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,  # no controlling terminal for k6 to reach, whatever the backend runs under
+            **jail.process_options(),
         )
         try:
             assert proc.stderr is not None  # stderr=PIPE guarantees it; this narrows the type

@@ -1,5 +1,6 @@
-"""One k6 process: started without a shell in its own session, its console streamed line by line,
-stopped by cancel or a hard timeout (SIGINT first so k6 still writes its summary, SIGKILL after a grace).
+"""One k6 process: started without a shell in its own session (confined to its jail when given one), its
+console streamed line by line, stopped by cancel or a hard timeout (SIGINT first so k6 still writes its
+summary, SIGKILL after a grace).
 """
 
 import asyncio
@@ -10,8 +11,9 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
+import msgspec
 import structlog
 
 from runner.k6.command import REPORT_FILE, SUMMARY_FILE, build_command, build_env
@@ -19,6 +21,7 @@ from runner.k6.exit_codes import EXIT_THRESHOLDS_FAILED, k6_exit_reason, k6_exit
 from runner.k6.lines import LineSplitter, Redactor, k6_error_message, no_redaction
 from runner.k6.summary import SummaryError, failed_thresholds
 from schema.enums import RunStatus
+from schema.sandbox import Jail
 
 __all__ = ["K6Process", "K6Result", "LineCallback", "k6_exit_reason", "k6_exit_to_status", "run_k6"]
 
@@ -27,6 +30,11 @@ LineCallback = Callable[[str], Awaitable[None]]
 KILL_GRACE_S = 10.0
 _READ_CHUNK = 64 * 1024
 _PUMP_DRAIN_S = 5.0
+_SANDBOX_PID_TIMEOUT_S = 10.0
+
+
+class _BwrapInfo(msgspec.Struct, forbid_unknown_fields=False):
+    child_pid: int = msgspec.field(name="child-pid")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +66,10 @@ class K6Process:
         kill_grace_s: float = KILL_GRACE_S,
         run_id: str | None = None,
         test_id: str | None = None,
+        jail: Jail | None = None,
     ) -> None:
         self._command = list(command)
+        self._jail = jail
         self._run_dir = run_dir
         self._env = dict(env)
         self._on_line = on_line
@@ -69,6 +79,8 @@ class K6Process:
         ids = {"run_id": run_id, "test_id": test_id}
         self._log = structlog.get_logger().bind(**{name: value for name, value in ids.items() if value is not None})
         self._proc: asyncio.subprocess.Process | None = None
+        self._k6_pid: int | None = None  # k6 inside bwrap, which is not the process we started
+        self._awaiting_k6_pid = False
         self._stop = asyncio.Event()
         self._started = False
         self._cancelled = False
@@ -95,6 +107,7 @@ class K6Process:
         kill_grace_s: float = KILL_GRACE_S,
         run_id: str | None = None,
         test_id: str | None = None,
+        jail: Jail | None = None,
     ) -> Self:
         """The process for a script already written to ``run_dir`` (k6's working directory and HOME)."""
         command = build_command(
@@ -115,6 +128,7 @@ class K6Process:
             kill_grace_s=kill_grace_s,
             run_id=run_id,
             test_id=test_id,
+            jail=jail,
         )
 
     @property
@@ -140,20 +154,16 @@ class K6Process:
             (self._run_dir / stale).unlink(missing_ok=True)
         if self._cancelled:
             return self._result(None, started)
-        proc = await asyncio.create_subprocess_exec(
-            *self._command,
-            cwd=self._run_dir,
-            env=self._env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,  # its own process group: signals reach k6 and anything it started
-        )
+        proc, info = await self._start()
         self._proc = proc
         self._log.info("k6.started", pid=proc.pid, timeout_s=self._timeout_s)
         assert proc.stdout is not None  # PIPE was requested
         pump = asyncio.create_task(self._pump(proc.stdout))
         try:
+            if info is not None:
+                self._awaiting_k6_pid = True
+                self._k6_pid = await _sandboxed_pid(info)
+                self._awaiting_k6_pid = False
             await self._supervise(proc)
         finally:
             if proc.returncode is None:  # our caller was cancelled: leave nothing running
@@ -172,6 +182,37 @@ class K6Process:
             lines=self.line_count,
         )
         return result
+
+    async def _start(self) -> tuple[asyncio.subprocess.Process, int | None]:
+        """Start k6 (in its jail); with bwrap also the read end of the pipe on which bwrap says k6's pid."""
+        command, options, info_fds = self._command, dict[str, Any](), None
+        if self._jail is not None:
+            options = self._jail.process_options()
+            info_fd = None
+            if self._jail.reports_pid:
+                info_fds = os.pipe()
+                info_fd = info_fds[1]
+                options["pass_fds"] = (info_fd,)
+            command = self._jail.command(self._command, network=True, info_fd=info_fd)
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *command,
+                cwd=self._run_dir,
+                env=self._env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,  # its own process group: signals reach k6 and anything it started
+                **options,
+            )
+        except BaseException:
+            for fd in info_fds or ():
+                os.close(fd)
+            raise
+        if info_fds is None:
+            return proc, None
+        os.close(info_fds[1])  # bwrap holds it now: its end closes when bwrap has written
+        return proc, info_fds[0]
 
     async def _supervise(self, proc: asyncio.subprocess.Process) -> None:
         exited = asyncio.ensure_future(proc.wait())
@@ -197,11 +238,23 @@ class K6Process:
             exited.cancel()
 
     def _interrupt(self) -> None:
-        """SIGINT once: k6 stops gracefully and writes its summary; a second SIGINT would make it abort at once."""
+        """SIGINT once: k6 stops gracefully and writes its summary; a second SIGINT would make it abort at once.
+
+        In bwrap, to k6 alone: bwrap forwards no signal and would die of SIGINT, and its death kills k6
+        (``--die-with-parent``) before the summary is written.
+        """
         if self._interrupted or self._proc is None or self._proc.returncode is not None:
             return
+        if self._awaiting_k6_pid:  # bwrap has not said k6's pid yet: _supervise interrupts once it has
+            return
+        # bwrap says the pid just before it execs k6: a SIGINT in those few milliseconds reaches a pid 1 without
+        # a handler, which ignores it, and the SIGKILL after the grace period ends k6 instead.
         self._interrupted = True
-        self._signal(signal.SIGINT)
+        if self._k6_pid is None:
+            self._signal(signal.SIGINT)
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(self._k6_pid, signal.SIGINT)
 
     def _signal(self, sig: signal.Signals) -> None:
         """Signal k6's whole process group (its pgid is its pid: ``start_new_session``) while k6 runs."""
@@ -262,6 +315,25 @@ class K6Process:
         )
 
 
+async def _sandboxed_pid(fd: int) -> int | None:
+    """k6's pid from bwrap's ``--info-fd`` JSON, written once k6's namespaces exist; None if bwrap failed first."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    pipe = os.fdopen(fd, "rb", buffering=0)
+    try:
+        transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
+    except BaseException:
+        pipe.close()
+        raise
+    try:
+        data = await asyncio.wait_for(reader.read(), _SANDBOX_PID_TIMEOUT_S)
+        return msgspec.json.decode(data, type=_BwrapInfo).child_pid
+    except (TimeoutError, msgspec.DecodeError):
+        return None  # SIGINT then goes to the whole group: k6 still stops, without its summary
+    finally:
+        transport.close()
+
+
 def _non_empty(path: Path) -> Path | None:
     with contextlib.suppress(OSError):
         if path.stat().st_size > 0:
@@ -285,6 +357,7 @@ async def run_k6(
     cancel: asyncio.Event | None = None,
     run_id: str | None = None,
     test_id: str | None = None,
+    jail: Jail | None = None,
 ) -> K6Result:
     """Run a script written to ``run_dir``; setting ``cancel`` stops it as :meth:`K6Process.cancel` does."""
     process = K6Process.for_script(
@@ -301,6 +374,7 @@ async def run_k6(
         kill_grace_s=kill_grace_s,
         run_id=run_id,
         test_id=test_id,
+        jail=jail,
     )
     if cancel is None:
         return await process.run()

@@ -2,6 +2,8 @@
 
 ``k6 inspect --execution-requirements`` prints the script's options as JSON plus ``maxVUs`` and
 ``totalDuration`` (a Go duration such as ``"2m1.5s"``; it includes each scenario's graceful stop).
+It runs the script's init code, so it runs in the test's jail, and without network there: remote module
+imports are not fetched (they would bypass the blocked networks, which apply only to k6's requests).
 """
 
 import asyncio
@@ -15,6 +17,7 @@ import msgspec
 
 from runner.k6.command import CHILD_PATH
 from runner.k6.lines import k6_error_message, strip_ansi
+from schema.sandbox import Jail
 
 INSPECT_TIMEOUT_S = 30.0
 
@@ -62,6 +65,7 @@ async def execution_requirements(
     *,
     env: Mapping[str, str] | None = None,
     timeout_s: float = INSPECT_TIMEOUT_S,
+    jail: Jail | None = None,
 ) -> ExecutionRequirements:
     """Ask k6 what the script needs, without generating load.
 
@@ -69,18 +73,17 @@ async def execution_requirements(
     Raises :class:`ScriptError` with k6's own message when the script cannot be loaded.
     """
     child_env = dict(env) if env is not None else {"PATH": CHILD_PATH, "HOME": str(script_dir)}
+    # --include-system-env-vars: off by default for inspect, and __ENV would be empty.
+    command = [str(k6_bin), "inspect", "--execution-requirements", "--include-system-env-vars", script_name]
     proc = await asyncio.create_subprocess_exec(
-        str(k6_bin),
-        "inspect",
-        "--execution-requirements",
-        "--include-system-env-vars",  # off by default for inspect: __ENV would be empty
-        script_name,
+        *(jail.command(command, network=False) if jail is not None else command),
         cwd=script_dir,
         env=child_env,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         start_new_session=True,
+        **(jail.process_options() if jail is not None else {}),
     )
     try:
         stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout_s)
