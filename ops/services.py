@@ -12,10 +12,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from string import Template
 from typing import Any
+
+from schema.artifacts import store_settings_from_env
+from schema.nats import ARTIFACTS_BUCKET
 
 NATS_TEMPLATE = Path(__file__).with_name("nats") / "nats-server.conf.tmpl"
 STACK_FILE = "stack.json"
@@ -90,13 +94,13 @@ def postmaster_pid(pgdata: Path) -> int | None:
 
 def start_postgres(pgdata: Path, database: str = "supercheck") -> Postgres:
     """Start (or attach to) the embedded PostgreSQL in ``pgdata`` and make sure ``database`` exists."""
-    import pgserver  # noqa: PLC0415 - pgserver is slow to import
+    from pgserver.postgres_server import get_server  # noqa: PLC0415 - pgserver is slow to import
 
     if not _DATABASE_NAME.fullmatch(database):
         msg = f"database name must be letters, digits and underscores, got {database!r}"
         raise ValueError(msg)
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    server = get_server(pgdata, cleanup_mode=None)
     info = server.get_postmaster_info()
     socket_dir = str(info.socket_dir)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608 - name checked above
@@ -162,24 +166,53 @@ def write_stack(data_dir: Path, stack: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def start_nats(data_dir: Path, creds: NatsCredentials, *, log_file: Path | None = None) -> subprocess.Popen[bytes]:
-    """Start nats-server with JetStream storing under ``data_dir/nats``; wait until it accepts connections."""
+class _NatsConfTemplate(Template):
+    delimiter = "@"  # "$" starts nats-server's own variables and the $JS/$KV/$O subjects
+
+
+def artifacts_bucket_from_env(environ: Mapping[str, str]) -> str:
+    """The NATS object store the runners write to, as the backend and runner read it from ``environ``.
+
+    Its name goes into the runner's permissions. A setting they would refuse falls back to the default:
+    they say why at their own start, and the server still starts.
+    """
+    try:
+        settings = store_settings_from_env(environ)
+    except ValueError:
+        return ARTIFACTS_BUCKET
+    return settings.bucket if settings.kind == "nats" else ARTIFACTS_BUCKET
+
+
+def render_nats_conf(data_dir: Path, creds: NatsCredentials, *, artifacts_bucket: str) -> str:
+    """nats-server's configuration for this data directory: JetStream, and the backend and runner users."""
+    return _NatsConfTemplate(NATS_TEMPLATE.read_text()).substitute(
+        server_name="supercheck",
+        host=creds.host,
+        port=creds.port,
+        store_dir=str(data_dir / "nats"),
+        backend_user=creds.backend_user,
+        backend_password=creds.backend_password,
+        runner_user=creds.runner_user,
+        runner_password=creds.runner_password,
+        artifacts_bucket=artifacts_bucket,
+    )
+
+
+def start_nats(
+    data_dir: Path, creds: NatsCredentials, *, log_file: Path | None = None, artifacts_bucket: str | None = None
+) -> subprocess.Popen[bytes]:
+    """Start nats-server with JetStream storing under ``data_dir/nats``; wait until it accepts connections.
+
+    The configuration is rendered afresh at every start (so a data directory of an older version gets
+    the current permissions). ``artifacts_bucket`` defaults to the one this process's environment names.
+    """
     store = data_dir / "nats"
     store.mkdir(parents=True, exist_ok=True)
+    bucket = artifacts_bucket if artifacts_bucket is not None else artifacts_bucket_from_env(os.environ)
     conf = data_dir / "nats-server.conf"
-    conf.write_text(
-        Template(NATS_TEMPLATE.read_text()).substitute(
-            server_name="supercheck",
-            host=creds.host,
-            port=creds.port,
-            store_dir=str(store),
-            backend_user=creds.backend_user,
-            backend_password=creds.backend_password,
-            runner_user=creds.runner_user,
-            runner_password=creds.runner_password,
-        )
-    )
-    conf.chmod(0o600)
+    conf.touch(mode=0o600)
+    conf.chmod(0o600)  # before the passwords go in (an older version's file may be 0o644)
+    conf.write_text(render_nats_conf(data_dir, creds, artifacts_bucket=bucket))
     if port_is_open(creds.host, creds.port):
         msg = f"port {creds.port} is already in use: set SUPERCHECK_NATS_PORT to a free port"
         raise RuntimeError(msg)

@@ -94,6 +94,9 @@ class Runner:
             "name": f"supercheck-runner-{self.settings.runner_id}",
             "max_reconnect_attempts": -1,
             "reconnect_time_wait": 1,
+            # Replies come here: the runner's NATS user may not read the backend's `_INBOX.>`.
+            "inbox_prefix": names.RUNNER_INBOX_PREFIX,
+            "error_cb": _on_nats_error,
         }
         if self.settings.nats_user:
             options["user"] = self.settings.nats_user
@@ -101,15 +104,18 @@ class Runner:
         return await nats.connect(**options)
 
     async def _bind(self, js: JetStreamContext, stop: asyncio.Event) -> tuple[KeyValue, KeyValue, KeyValue, Any] | None:
-        """The backend creates the consumer and buckets; wait for them if it has not started yet."""
+        """The backend creates the consumer and buckets (a runner's NATS user may not); wait for them."""
         while not stop.is_set():
             try:
                 kv_runners = await js.key_value(names.RUNNERS_BUCKET)
                 kv_cancels = await js.key_value(names.CANCELS_BUCKET)
                 kv_claims = await js.key_value(names.CLAIMS_BUCKET)
+                if self.settings.store.kind == "nats":  # so that the store's ensure() only opens it
+                    await js.object_store(self.settings.store.bucket)
                 sub = await js.pull_subscribe_bind(durable=names.RUNNERS_CONSUMER, stream=names.RUNS_STREAM)
             except (NotFoundError, BucketNotFoundError):
-                logger.info("runner.waiting_for_backend", hint="the backend creates the K6_RUNS stream and buckets")
+                hint = "the backend creates the K6_RUNS stream, the buckets and the artifact store"
+                logger.info("runner.waiting_for_backend", hint=hint)
                 await _sleep_or_stop(stop, _BIND_RETRY_S)
             else:
                 return kv_runners, kv_cancels, kv_claims, sub
@@ -196,6 +202,11 @@ class Runner:
         for task in pending:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+
+async def _on_nats_error(exc: Exception) -> None:
+    # A permissions violation arrives here (and the request behind it times out): say which subject.
+    logger.warning("nats.error", error=str(exc) or type(exc).__name__)
 
 
 async def _in_progress(msg: Msg) -> None:

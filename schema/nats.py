@@ -24,6 +24,10 @@ BACKEND_EVENTS_CONSUMER = "k6-backend"
 # request whose delivery was lost (e.g. to a runner stopping mid-fetch) is redelivered after it.
 RUNNER_ACK_WAIT_S = 10.0
 
+# Runners connect with this inbox prefix (nats-py ``connect(inbox_prefix=...)``): the runner's NATS user may
+# subscribe to replies only under it, never to the backend's ``_INBOX.>`` (ops/nats/nats-server.conf.tmpl).
+RUNNER_INBOX_PREFIX = "_INBOX_RUNNERS"
+
 HEADER_LOCATION = "Supercheck-Location"
 HEADER_MSG_ID = "Nats-Msg-Id"
 
