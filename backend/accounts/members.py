@@ -8,6 +8,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+import msgspec
 import structlog
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -161,15 +162,7 @@ async def invite(
     db.add(invitation)
     await db.flush()
     logger.info("members.invited", project_id=str(principal.project_id), role=data.role.value)
-    read = invitation_to_read(invitation)
-    return InvitationCreated(
-        id=read.id,
-        email=read.email,
-        role=read.role,
-        created_at=read.created_at,
-        expires_at=read.expires_at,
-        token=token,
-    )
+    return InvitationCreated(**msgspec.structs.asdict(invitation_to_read(invitation)), token=token)
 
 
 async def revoke_invitation(db: AsyncSession, principal: Principal, invitation_id: UUID) -> None:
@@ -207,17 +200,7 @@ async def create_key(db: AsyncSession, principal: Principal, data: ApiKeyCreate)
         db, project, name=data.name.strip(), role=data.role, created_by_user_id=principal.user_id
     )
     logger.info("api_keys.created", project_id=str(project.id), key_id=str(key.id), role=data.role.value)
-    read = key_to_read(key)
-    return ApiKeyCreated(
-        id=read.id,
-        name=read.name,
-        prefix=read.prefix,
-        role=read.role,
-        created_at=read.created_at,
-        last_used_at=read.last_used_at,
-        revoked_at=read.revoked_at,
-        key=raw,
-    )
+    return ApiKeyCreated(**msgspec.structs.asdict(key_to_read(key)), key=raw)
 
 
 async def revoke_key(db: AsyncSession, principal: Principal, key_id: UUID) -> None:

@@ -1,6 +1,7 @@
 /**
  * The typed API client. Types come from `schema.gen.ts`, generated from the backend's OpenAPI document
- * (`npm run openapi:refresh && npm run gen:api`). Every request carries the API key; a 401 signs out.
+ * (`npm run openapi:refresh && npm run gen:api`). Every request carries the session's credentials
+ * (`auth/session.ts`: the cookie with its CSRF token, or the API key) and the selected project; a 401 signs out.
  */
 import createClient from "openapi-fetch";
 import type { components, paths } from "./schema.gen";
@@ -43,17 +44,24 @@ export function apiUrl(path: string): string {
 
 export const client = createClient<paths>({
   baseUrl: origin(),
+  credentials: "same-origin",
   // Looked up per call, so tests that replace globalThis.fetch are honoured.
   fetch: (request: Request) => globalThis.fetch(request),
 });
 
+/** Called before anyone signs in: no credentials, and a 401 means a wrong password, not an ended session. */
+const ANONYMOUS = new Set(["/api/auth/status", "/api/auth/login", "/api/auth/signup", "/api/auth/accept-invite"]);
+/** A 401 here may mean "nobody signed in yet": the session check (`auth/SessionProvider.tsx`) decides. */
+const QUIET_401 = new Set(["/api/auth/me"]);
+
 client.use({
-  onRequest({ request }) {
-    for (const [name, value] of Object.entries(authHeaders())) request.headers.set(name, value);
+  onRequest({ request, schemaPath }) {
+    const headers = authHeaders(request.method, { anonymous: ANONYMOUS.has(schemaPath) });
+    for (const [name, value] of Object.entries(headers)) request.headers.set(name, value);
     return request;
   },
-  onResponse({ response }) {
-    if (response.status === 401) signOut("expired");
+  onResponse({ response, schemaPath }) {
+    if (response.status === 401 && !ANONYMOUS.has(schemaPath) && !QUIET_401.has(schemaPath)) signOut("expired");
     return response;
   },
 });
@@ -61,7 +69,7 @@ client.use({
 type Result<T> = { data?: T; error?: unknown; response: Response };
 
 /** The body of a successful answer, or an ApiError with the server's detail. */
-async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
+export async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
   let result: Result<T>;
   try {
     result = await call;
@@ -69,19 +77,20 @@ async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
     if (err instanceof DOMException && err.name === "AbortError") throw err;
     throw new ApiError(0, "The server could not be reached. Check that it is running.");
   }
-  if (!result.response.ok) throw ApiError.from(result.response.status, result.error);
+  if (!result.response.ok) throw ApiError.from(result.response.status, result.error, result.response.headers);
   return result.data as T;
 }
 
-/** fetch() with the API key, for what the typed client does not cover (SSE, artifacts). */
+/** fetch() with the session's credentials and project, for what the typed client does not cover (SSE, artifacts). */
 export async function authFetch(path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
-  for (const [name, value] of Object.entries(authHeaders())) headers.set(name, value);
-  const response = await globalThis.fetch(apiUrl(path), { ...init, headers });
+  for (const [name, value] of Object.entries(authHeaders(init.method ?? "GET"))) headers.set(name, value);
+  const response = await globalThis.fetch(apiUrl(path), { ...init, headers, credentials: "same-origin" });
   if (response.status === 401) signOut("expired");
   return response;
 }
 
+/** The ApiError of a failed response, with the server's detail when it sent one. */
 async function failure(response: Response): Promise<ApiError> {
   let body: unknown = null;
   try {
@@ -89,7 +98,7 @@ async function failure(response: Response): Promise<ApiError> {
   } catch {
     /* not JSON */
   }
-  return ApiError.from(response.status, body);
+  return ApiError.from(response.status, body, response.headers);
 }
 
 export interface TestQuery {

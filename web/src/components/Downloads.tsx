@@ -1,4 +1,4 @@
-/** Artifact downloads (summary.json, console.log, report) fetched with the API key and saved from a blob. */
+/** Artifact downloads (summary.json, console.log, report) fetched with the session's credentials and saved from a blob. */
 import { useState } from "react";
 import { Download, Loader2 } from "lucide-react";
 import { api } from "../api/client";

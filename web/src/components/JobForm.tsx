@@ -39,6 +39,7 @@ export function JobForm({
   onSubmit,
   error,
   submitLabel = "Create job",
+  readOnly = false,
 }: {
   initial: JobFormValues;
   tests: readonly TestLike[];
@@ -46,6 +47,8 @@ export function JobForm({
   onSubmit: (values: JobFormValues) => Promise<void>;
   error?: string | null;
   submitLabel?: string;
+  /** The caller may not change jobs (a viewer): no save button. */
+  readOnly?: boolean;
 }) {
   const [values, setValues] = useState(initial);
   const [filter, setFilter] = useState("");
@@ -211,12 +214,14 @@ export function JobForm({
             </span>
           </fieldset>
         </div>
-        <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? <Loader2 className="spin" aria-hidden="true" /> : <Save aria-hidden="true" />}
-            {submitLabel}
-          </button>
-        </div>
+        {!readOnly && (
+          <div className="form-actions">
+            <button type="submit" className="btn btn-primary" disabled={busy}>
+              {busy ? <Loader2 className="spin" aria-hidden="true" /> : <Save aria-hidden="true" />}
+              {submitLabel}
+            </button>
+          </div>
+        )}
       </div>
     </form>
   );

@@ -1,9 +1,27 @@
-/** The app frame: the sidebar (a drawer on narrow screens) with the Create menu, Tests, Jobs and Runs. */
+/**
+ * The app frame: the sidebar (a drawer on narrow screens) with the project switcher, the Create menu, Tests,
+ * Jobs, Runs, Settings and who is signed in.
+ */
 import { useEffect, useState } from "react";
 import { Link, NavLink, Outlet, useLocation } from "react-router";
-import { ChevronDown, FlaskConical, History, Layers, LogOut, Menu, SquarePlus, X, Zap } from "lucide-react";
-import { signOut } from "../auth/session";
+import {
+  ChevronDown,
+  CircleUser,
+  FlaskConical,
+  History,
+  KeyRound,
+  Layers,
+  LogOut,
+  Menu,
+  SlidersHorizontal,
+  SquarePlus,
+  Users,
+  X,
+  Zap,
+} from "lucide-react";
+import { useCan, useSession, useSessionInfo } from "../auth/SessionProvider";
 import { TestTypeIcon } from "./icons";
+import { ProjectSwitcher } from "./ProjectSwitcher";
 
 export const CREATE_ITEMS = [
   { title: "Browser Test", type: "browser" },
@@ -18,6 +36,8 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
   const [createOpen, setCreateOpen] = useState(true);
   const scriptType = new URLSearchParams(location.search).get("scriptType") ?? "performance";
   const inPlayground = location.pathname === "/playground";
+  const canWrite = useCan("tests:write");
+  const canManageKeys = useCan("keys:manage");
 
   return (
     <nav className="sidebar" aria-label="Main">
@@ -25,19 +45,22 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
         <Zap aria-hidden="true" width={20} height={20} />
         Supercheck Performance
       </Link>
+      <ProjectSwitcher onNavigate={onNavigate} />
       <div className="nav-section-label">Automate</div>
-      <button
-        type="button"
-        className="nav-group-toggle"
-        aria-expanded={createOpen}
-        aria-controls="create-menu"
-        onClick={() => setCreateOpen((open) => !open)}
-      >
-        <SquarePlus aria-hidden="true" />
-        Create
-        <ChevronDown className="chevron" aria-hidden="true" />
-      </button>
-      {createOpen && (
+      {canWrite && (
+        <button
+          type="button"
+          className="nav-group-toggle"
+          aria-expanded={createOpen}
+          aria-controls="create-menu"
+          onClick={() => setCreateOpen((open) => !open)}
+        >
+          <SquarePlus aria-hidden="true" />
+          Create
+          <ChevronDown className="chevron" aria-hidden="true" />
+        </button>
+      )}
+      {canWrite && createOpen && (
         <div className="nav-sub" id="create-menu">
           {CREATE_ITEMS.map((item) => {
             const active = inPlayground && scriptType === item.type;
@@ -68,17 +91,66 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
         <History aria-hidden="true" />
         Runs
       </NavLink>
-      <div className="sidebar-footer">
-        <button type="button" className="nav-link" onClick={() => signOut("user")}>
-          <LogOut aria-hidden="true" />
-          Sign out
-        </button>
-      </div>
+      <div className="nav-section-label">Settings</div>
+      <NavLink to="/settings/project" className="nav-link" onClick={onNavigate}>
+        <SlidersHorizontal aria-hidden="true" />
+        Project
+      </NavLink>
+      <NavLink to="/settings/members" className="nav-link" onClick={onNavigate}>
+        <Users aria-hidden="true" />
+        Members
+      </NavLink>
+      {canManageKeys && (
+        <NavLink to="/settings/api-keys" className="nav-link" onClick={onNavigate}>
+          <KeyRound aria-hidden="true" />
+          API keys
+        </NavLink>
+      )}
+      <UserBlock />
     </nav>
   );
 }
 
+/** Who is signed in (a person, or an API key) and the way out. */
+function UserBlock() {
+  const info = useSessionInfo();
+  const { signOutUser } = useSession();
+  const [busy, setBusy] = useState(false);
+  const who = info?.user
+    ? { title: info.user.name, detail: info.user.email }
+    : info?.apiKey
+      ? { title: `API key "${info.apiKey.name}"`, detail: `${info.apiKey.prefix}…` }
+      : null;
+
+  return (
+    <div className="sidebar-footer">
+      {who && (
+        <div className="user-block" data-testid="signed-in-as">
+          <CircleUser aria-hidden="true" />
+          <div className="user-text">
+            <div className="user-title">{who.title}</div>
+            <div className="muted small">{who.detail}</div>
+          </div>
+        </div>
+      )}
+      <button
+        type="button"
+        className="nav-link"
+        disabled={busy}
+        onClick={() => {
+          setBusy(true);
+          void signOutUser().finally(() => setBusy(false));
+        }}
+      >
+        <LogOut aria-hidden="true" />
+        Sign out
+      </button>
+    </div>
+  );
+}
+
 export function Layout() {
+  const info = useSessionInfo();
   const [drawerOpen, setDrawerOpen] = useState(false);
   const location = useLocation();
   useEffect(() => setDrawerOpen(false), [location.pathname, location.search]);
@@ -102,9 +174,11 @@ export function Layout() {
             {drawerOpen ? <X aria-hidden="true" /> : <Menu aria-hidden="true" />}
           </button>
           <strong>Supercheck Performance</strong>
+          {info && <span className="topbar-project muted small">{info.project.name}</span>}
         </div>
         <main id="main" tabIndex={-1}>
-          <Outlet />
+          {/* A new project remounts the page, so it loads that project's data. */}
+          <Outlet key={info?.project.id ?? ""} />
         </main>
       </div>
     </div>

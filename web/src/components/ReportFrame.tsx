@@ -1,6 +1,7 @@
 /**
- * The k6 HTML report, fetched with the API key (an iframe src cannot send it) and shown through srcdoc in a
- * sandbox that allows its scripts but never same-origin access: the report cannot reach the app or the key.
+ * The k6 HTML report, fetched with the session's headers (an iframe src cannot send them) and shown through
+ * srcdoc in a sandbox that allows its scripts but never same-origin access: the report cannot reach the app,
+ * its cookies or the key.
  */
 import { useEffect, useState } from "react";
 import { FileText } from "lucide-react";

@@ -3,11 +3,13 @@ import { useState } from "react";
 import { useNavigate } from "react-router";
 import { Play } from "lucide-react";
 import { api, type JobRead } from "../api/client";
+import { useCan } from "../auth/SessionProvider";
 import { LocationDialog } from "./LocationDialog";
 
 export function RunJobButton({ job, small = false }: { job: JobRead; small?: boolean }) {
   const [open, setOpen] = useState(false);
   const navigate = useNavigate();
+  const canRun = useCan("runs:trigger");
   const runnable = job.jobType === "k6" && job.tests.length > 0;
   const why =
     job.jobType !== "k6"
@@ -22,6 +24,7 @@ export function RunJobButton({ job, small = false }: { job: JobRead; small?: boo
     navigate(`/runs/${created.id}`);
   }
 
+  if (!canRun) return null;
   return (
     <>
       <button

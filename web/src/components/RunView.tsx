@@ -7,6 +7,7 @@ import { useEffect, useMemo, useState } from "react";
 import { Ban, CheckCircle2, Clock, Loader2, TriangleAlert, XCircle } from "lucide-react";
 import { api, type K6RunRead, type RunRead } from "../api/client";
 import { errorMessage } from "../api/errors";
+import { useCan } from "../auth/SessionProvider";
 import { useInterval } from "../hooks/useAsync";
 import { useRunStream, type ConsoleLine } from "../hooks/useRunStream";
 import { formatDateTime, formatDuration, isTerminal, KNOWN_LOCATIONS } from "../lib/format";
@@ -70,6 +71,7 @@ export function RunView({ runId, onRun }: { runId: string; onRun?: (run: RunRead
   const [loadError, setLoadError] = useState<unknown>(null);
   const [cancelling, setCancelling] = useState(false);
   const [cancelError, setCancelError] = useState<string | null>(null);
+  const canCancel = useCan("runs:trigger");
 
   function refresh() {
     api.getRun(runId).then(
@@ -143,7 +145,7 @@ export function RunView({ runId, onRun }: { runId: string; onRun?: (run: RunRead
           {terminal && run.durationMs != null && <span>Duration {formatDuration(run.durationMs)}</span>}
         </div>
         <div className="grow" />
-        {!terminal && (
+        {!terminal && canCancel && (
           <button type="button" className="btn btn-danger btn-sm" onClick={() => void cancel()} disabled={cancelling}>
             {cancelling ? <Loader2 className="spin" aria-hidden="true" /> : <Ban aria-hidden="true" />}
             {cancelling ? "Cancelling…" : "Cancel run"}

@@ -49,6 +49,7 @@ export function TestForm({
   onSubmit,
   error,
   issues = [],
+  readOnly = false,
 }: {
   initial: TestFormValues;
   /** An existing test: its type cannot change any more. */
@@ -56,6 +57,8 @@ export function TestForm({
   onSubmit: (values: TestFormValues) => Promise<void>;
   error?: string | null;
   issues?: ScriptIssueLike[];
+  /** The caller may not change tests (a viewer): no save button. */
+  readOnly?: boolean;
 }) {
   const [values, setValues] = useState(initial);
   const [tagsText, setTagsText] = useState(initial.tags.join(", "));
@@ -199,12 +202,14 @@ export function TestForm({
             {isPerformance && <ValidationPanel validation={validation} />}
           </div>
         </div>
-        <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? <Loader2 className="spin" aria-hidden="true" /> : <Save aria-hidden="true" />}
-            {editing ? "Save changes" : "Create test"}
-          </button>
-        </div>
+        {!readOnly && (
+          <div className="form-actions">
+            <button type="submit" className="btn btn-primary" disabled={busy}>
+              {busy ? <Loader2 className="spin" aria-hidden="true" /> : <Save aria-hidden="true" />}
+              {editing ? "Save changes" : "Create test"}
+            </button>
+          </div>
+        )}
       </div>
     </form>
   );

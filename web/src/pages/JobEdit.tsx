@@ -4,6 +4,7 @@ import { Link, useNavigate, useParams } from "react-router";
 import { ArrowLeft } from "lucide-react";
 import { api, type JobRead } from "../api/client";
 import { errorMessage, incompatibleTestsOf } from "../api/errors";
+import { useCan } from "../auth/SessionProvider";
 import { JobTypeBadge } from "../components/Badges";
 import { JobForm, type JobFormValues } from "../components/JobForm";
 import { PageHeader } from "../components/PageHeader";
@@ -16,6 +17,7 @@ export function JobEditPage() {
   const navigate = useNavigate();
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<JobRead | null>(null);
+  const canWrite = useCan("tests:write");
 
   const data = useAsync(
     async (signal) => {
@@ -106,6 +108,7 @@ export function JobEditPage() {
         onSubmit={submit}
         error={error}
         submitLabel={job ? "Save changes" : "Create job"}
+        readOnly={!canWrite}
       />
     </div>
   );

@@ -4,6 +4,7 @@ import { Link, useSearchParams } from "react-router";
 import { Layers, Pencil, Plus, Trash2 } from "lucide-react";
 import { api, type JobRead } from "../api/client";
 import { errorMessage } from "../api/errors";
+import { useCan } from "../auth/SessionProvider";
 import { JobTypeBadge, LocationBadge } from "../components/Badges";
 import { ConfirmDialog } from "../components/Modal";
 import { PageHeader } from "../components/PageHeader";
@@ -22,6 +23,7 @@ export function JobsPage() {
   const [deleting, setDeleting] = useState<JobRead | null>(null);
   const [deleteBusy, setDeleteBusy] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
+  const canWrite = useCan("tests:write");
 
   async function confirmDelete() {
     if (!deleting) return;
@@ -44,9 +46,11 @@ export function JobsPage() {
         title="Jobs"
         subtitle="Groups of tests that run together, in a location you choose."
         actions={
-          <Link to="/jobs/new" className="btn btn-primary">
-            <Plus aria-hidden="true" /> New job
-          </Link>
+          canWrite && (
+            <Link to="/jobs/new" className="btn btn-primary">
+              <Plus aria-hidden="true" /> New job
+            </Link>
+          )
         }
       />
       <div className="card">
@@ -57,9 +61,11 @@ export function JobsPage() {
             icon={<Layers aria-hidden="true" />}
             title="No jobs yet"
             actions={
-              <Link to="/jobs/new" className="btn btn-primary">
-                <Plus aria-hidden="true" /> Create a job
-              </Link>
+              canWrite && (
+                <Link to="/jobs/new" className="btn btn-primary">
+                  <Plus aria-hidden="true" /> Create a job
+                </Link>
+              )
             }
           >
             A K6 job runs several performance tests in one go, each with its own report.
@@ -111,17 +117,19 @@ export function JobsPage() {
                           <Link to={`/jobs/${job.id}`} className="btn btn-sm btn-ghost" aria-label={`Edit ${job.name}`}>
                             <Pencil aria-hidden="true" />
                           </Link>
-                          <button
-                            type="button"
-                            className="btn btn-sm btn-ghost"
-                            aria-label={`Delete ${job.name}`}
-                            onClick={() => {
-                              setDeleteError(null);
-                              setDeleting(job);
-                            }}
-                          >
-                            <Trash2 aria-hidden="true" />
-                          </button>
+                          {canWrite && (
+                            <button
+                              type="button"
+                              className="btn btn-sm btn-ghost"
+                              aria-label={`Delete ${job.name}`}
+                              onClick={() => {
+                                setDeleteError(null);
+                                setDeleting(job);
+                              }}
+                            >
+                              <Trash2 aria-hidden="true" />
+                            </button>
+                          )}
                         </div>
                       </td>
                     </tr>

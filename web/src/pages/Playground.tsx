@@ -4,9 +4,10 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { Link, useSearchParams } from "react-router";
-import { Info, Loader2, Play, Save } from "lucide-react";
+import { Eye, Info, Loader2, Play, Save } from "lucide-react";
 import { api, type RunRead, type TestType } from "../api/client";
 import { errorMessage, scriptIssuesOf } from "../api/errors";
+import { useCan } from "../auth/SessionProvider";
 import { LocationDialog } from "../components/LocationDialog";
 import { ConfirmDialog } from "../components/Modal";
 import { RunView } from "../components/RunView";
@@ -57,6 +58,8 @@ export function Playground() {
   const tabRefs = useRef<Record<Tab, HTMLButtonElement | null>>({ editor: null, report: null });
 
   const isPerformance = scriptType === "performance";
+  const canWrite = useCan("tests:write");
+  const canRun = useCan("runs:trigger");
   const validation = useScriptValidation(script, scriptType, isPerformance);
   const dirty = !saved || saved.title !== title || saved.script !== script;
   const runActive = !!runId && !isTerminal(runStatus);
@@ -256,11 +259,18 @@ export function Playground() {
             {savedNote}
           </span>
         )}
-        <button type="button" className="btn" onClick={() => void save()} disabled={saving}>
-          {saving ? <Loader2 className="spin" aria-hidden="true" /> : <Save aria-hidden="true" />}
-          Save
-        </button>
-        {isPerformance && (
+        {!canWrite && (
+          <span className="badge" title="Your role may look at tests and runs, not change or start them">
+            <Eye aria-hidden="true" /> Read-only
+          </span>
+        )}
+        {canWrite && (
+          <button type="button" className="btn" onClick={() => void save()} disabled={saving}>
+            {saving ? <Loader2 className="spin" aria-hidden="true" /> : <Save aria-hidden="true" />}
+            Save
+          </button>
+        )}
+        {isPerformance && canWrite && canRun && (
           <button type="button" className="btn btn-run" onClick={startRun} disabled={runActive || saving}>
             <Play aria-hidden="true" />
             {runActive ? "Running…" : "Run"}

@@ -2,6 +2,7 @@
 import { Link, useSearchParams } from "react-router";
 import { History, Layers, Zap } from "lucide-react";
 import { api, type RunStatus } from "../api/client";
+import { useCan } from "../auth/SessionProvider";
 import { LocationBadge, StatusBadge } from "../components/Badges";
 import { PageHeader } from "../components/PageHeader";
 import { EmptyState, ErrorState, Loading } from "../components/States";
@@ -20,6 +21,7 @@ export function RunsPage() {
   const jobId = params.get("jobId") ?? "";
   const testId = params.get("testId") ?? "";
   const offset = Number(params.get("offset") ?? 0) || 0;
+  const canWrite = useCan("tests:write");
 
   const runs = useAsync(
     (signal) =>
@@ -116,7 +118,8 @@ export function RunsPage() {
             icon={<History aria-hidden="true" />}
             title={filtered ? "No runs match these filters" : "No runs yet"}
             actions={
-              !filtered && (
+              !filtered &&
+              canWrite && (
                 <Link to="/playground?scriptType=performance" className="btn btn-run">
                   <Zap aria-hidden="true" /> Run a performance test
                 </Link>

@@ -4,6 +4,7 @@ import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { ArrowLeft, Play } from "lucide-react";
 import { api, type TestType } from "../api/client";
 import { errorMessage, scriptIssuesOf, type ScriptIssueLike } from "../api/errors";
+import { useCan } from "../auth/SessionProvider";
 import { TestTypeBadge } from "../components/Badges";
 import { PageHeader } from "../components/PageHeader";
 import { ErrorState, Loading } from "../components/States";
@@ -18,6 +19,7 @@ export function TestEditPage() {
   const navigate = useNavigate();
   const [error, setError] = useState<string | null>(null);
   const [issues, setIssues] = useState<ScriptIssueLike[]>([]);
+  const canWrite = useCan("tests:write");
   const typeParam = params.get("type") as TestType | null;
   const newType: TestType = typeParam && TYPES.includes(typeParam) ? typeParam : "browser";
 
@@ -83,7 +85,15 @@ export function TestEditPage() {
           )
         }
       />
-      <TestForm key={existing?.id ?? newType} initial={initial} editing={!!existing} onSubmit={submit} error={error} issues={issues} />
+      <TestForm
+        key={existing?.id ?? newType}
+        initial={initial}
+        editing={!!existing}
+        onSubmit={submit}
+        error={error}
+        issues={issues}
+        readOnly={!canWrite}
+      />
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { Link, useSearchParams } from "react-router";
 import { FlaskConical, Pencil, Play, Plus, Search, Trash2 } from "lucide-react";
 import { api, type TestRead, type TestType } from "../api/client";
 import { errorMessage } from "../api/errors";
+import { useCan } from "../auth/SessionProvider";
 import { TestTypeBadge } from "../components/Badges";
 import { ConfirmDialog } from "../components/Modal";
 import { PageHeader } from "../components/PageHeader";
@@ -22,6 +23,7 @@ export function TestsPage() {
   const [deleting, setDeleting] = useState<TestRead | null>(null);
   const [deleteBusy, setDeleteBusy] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
+  const canWrite = useCan("tests:write");
 
   const tests = useAsync(
     (signal) => api.listTests({ search: query || undefined, type: type || undefined, limit: PAGE_SIZE, offset }, signal),
@@ -63,9 +65,11 @@ export function TestsPage() {
         title="Tests"
         subtitle="Scripts you can run alone from the playground or together in jobs."
         actions={
-          <Link to="/playground?scriptType=performance" className="btn btn-run">
-            <Plus aria-hidden="true" /> New performance test
-          </Link>
+          canWrite && (
+            <Link to="/playground?scriptType=performance" className="btn btn-run">
+              <Plus aria-hidden="true" /> New performance test
+            </Link>
+          )
         }
       />
       <div className="card">
@@ -116,7 +120,8 @@ export function TestsPage() {
             icon={<FlaskConical aria-hidden="true" />}
             title={filtered ? "No tests match" : "No tests yet"}
             actions={
-              !filtered && (
+              !filtered &&
+              canWrite && (
                 <Link to="/playground?scriptType=performance" className="btn btn-run">
                   <Plus aria-hidden="true" /> Create a performance test
                 </Link>
@@ -183,17 +188,19 @@ export function TestsPage() {
                           <Link to={`/tests/${test.id}`} className="btn btn-sm btn-ghost" aria-label={`Edit ${test.title}`}>
                             <Pencil aria-hidden="true" />
                           </Link>
-                          <button
-                            type="button"
-                            className="btn btn-sm btn-ghost"
-                            aria-label={`Delete ${test.title}`}
-                            onClick={() => {
-                              setDeleteError(null);
-                              setDeleting(test);
-                            }}
-                          >
-                            <Trash2 aria-hidden="true" />
-                          </button>
+                          {canWrite && (
+                            <button
+                              type="button"
+                              className="btn btn-sm btn-ghost"
+                              aria-label={`Delete ${test.title}`}
+                              onClick={() => {
+                                setDeleteError(null);
+                                setDeleting(test);
+                              }}
+                            >
+                              <Trash2 aria-hidden="true" />
+                            </button>
+                          )}
                         </div>
                       </td>
                     </tr>

@@ -1,6 +1,7 @@
 /**
- * Follows `GET /api/runs/{id}/stream` with fetch (so the API key can be sent), parses the events and,
- * when the connection drops, reconnects with `Last-Event-ID` so nothing is lost or repeated.
+ * Follows `GET /api/runs/{id}/stream` with fetch (so the credentials and the project header can be sent),
+ * parses the events and, when the connection drops, reconnects with `Last-Event-ID` so nothing is lost or
+ * repeated.
  */
 import { EventStreamParser, type SseEvent } from "./parser";
 
@@ -32,7 +33,7 @@ export interface RunStreamHandlers {
 }
 
 export interface RunStreamOptions {
-  /** fetch with the API key; receives the path and init. */
+  /** fetch with the session's credentials and project; receives the path and init. */
   fetch: (path: string, init: RequestInit) => Promise<Response>;
   minRetryMs?: number;
   maxRetryMs?: number;

@@ -43,14 +43,17 @@ afterAll(async () => {
 }, 180_000);
 
 describe("Supercheck Performance in Chromium", () => {
-  it("asks for the API key, then opens the app", async () => {
+  it("offers the first account or the API key, then opens the app", async () => {
     await page.goto("/runs");
-    await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
+    // Nobody has an account yet (the stack only has its bootstrap key): the first one can be created here.
+    await page.getByRole("heading", { name: "Create the first account", exact: true }).waitFor();
     expect(new URL(page.url()).pathname).toBe("/signin");
     await screenshot(page, "01-sign-in");
 
+    await page.getByRole("button", { name: "Sign in with an API key" }).click();
+    await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
     await page.getByLabel("API key").fill("sck_not_the_key");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.getByText("That API key was not accepted.").waitFor();
 
     await signIn(page, stack);
@@ -321,8 +324,8 @@ describe("Supercheck Performance in Chromium", () => {
     await page.getByRole("heading", { name: "Tests", exact: true }).waitFor();
     await page.evaluate(() => sessionStorage.setItem("supercheck.apiKey", "sck_revoked"));
     await page.goto("/jobs");
-    await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
     await page.getByText(/Your session ended/).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/signin");
     expect(new URL(page.url()).searchParams.get("next")).toBe("/jobs");
   });
 

@@ -32,9 +32,14 @@ export async function api<T>(stack: Stack, method: string, path: string, body?: 
   return (text ? JSON.parse(text) : null) as T;
 }
 
+/** Signs in with the stack's bootstrap API key (the sign-in page's second way in). */
 export async function signIn(page: Page, stack: Stack): Promise<void> {
-  await page.getByLabel("API key").fill(stack.apiKey);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  const keyField = page.getByLabel("API key");
+  const useKey = page.getByRole("button", { name: "Sign in with an API key" });
+  await keyField.or(useKey).first().waitFor();
+  if (!(await keyField.isVisible())) await useKey.click();
+  await keyField.fill(stack.apiKey);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 /** Replaces the CodeMirror document by typing into it, as a user pasting a script. */
