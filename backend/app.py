@@ -12,7 +12,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 
 from backend.accounts.controllers import (
     ApiKeyController,
@@ -24,9 +24,10 @@ from backend.accounts.controllers import (
 from backend.accounts.services import bootstrap
 from backend.core.auth import auth_middleware, authorize, provide_principal
 from backend.core.db import alchemy_config
-from backend.core.errors import EXCEPTION_HANDLERS
+from backend.core.errors import EXCEPTION_HANDLERS, ApiRequest
 from backend.core.logging import configure_logging, request_id_middleware
 from backend.core.nats import NatsConnection
+from backend.core.openapi import SharedErrorResponses
 from backend.core.ratelimit import RateLimiter
 from backend.core.settings import Settings, get_settings
 from backend.jobs.controllers import JobController
@@ -37,7 +38,7 @@ from backend.runs.events import EventApplier
 from backend.runs.hub import RunEventHub
 from backend.runs.stream import RunStreamController
 from backend.runs.watchdog import Watchdog
-from backend.system.controllers import SystemController
+from backend.system.controllers import MetricsController, SystemController
 from backend.tests.controllers import TestController
 from backend.tests.validation import K6Inspector
 from backend.web import spa_router
@@ -61,7 +62,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     hub = RunEventHub(grace_s=settings.sse_release_grace_s)
     artifacts = Artifacts(settings.artifact_store, nats)
     inspector = K6Inspector(
-        settings.k6_bin_path, timeout_s=settings.validate_timeout_s, concurrency=settings.validate_concurrency
+        settings.k6_bin_path,
+        timeout_s=settings.validate_timeout_s,
+        concurrency=settings.validate_concurrency,
+        sandbox=settings.validate_sandbox,
+        sandbox_uids=settings.validate_sandbox_uids,
     )
 
     @asynccontextmanager
@@ -108,8 +113,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     spa = [router] if (router := spa_router(settings.web_dist)) else []  # the SPA, when it is built
     return Litestar(
-        route_handlers=[SystemController, PrometheusController, api, *spa],
-        plugins=[SQLAlchemyPlugin(config=alchemy)],
+        route_handlers=[SystemController, MetricsController, api, *spa],
+        plugins=[SQLAlchemyPlugin(config=alchemy), SharedErrorResponses()],
         lifespan=[lifespan],
         state=State(
             {
@@ -124,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"settings": Provide(provide_settings, sync_to_thread=False)},
         middleware=[request_id_middleware, PROMETHEUS.middleware],
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=ApiRequest,
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=[], allow_headers=["Authorization", "Content-Type"]),  # same origin only
         openapi_config=OpenAPIConfig(

@@ -7,6 +7,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,6 +47,7 @@ from backend.accounts.sessions import (
     sign_up,
 )
 from backend.core.auth import PUBLIC, csrf_token_of, needs
+from backend.core.errors import error_responses
 from backend.core.ratelimit import RateLimiter
 from backend.core.settings import Settings
 
@@ -94,7 +96,12 @@ class AuthController(Controller):
         exists = await has_users(db_session)
         return AuthStatus(has_users=exists, signup_open=settings.allow_signup or not exists)
 
-    @post("/signup", summary="Create an account (the first one owns the default project)", opt=PUBLIC)
+    @post(
+        "/signup",
+        summary="Create an account (the first one owns the default project)",
+        opt=PUBLIC,
+        responses=error_responses(403, 409, 429),
+    )
     async def signup(
         self,
         request: Request[Any, Any, Any],
@@ -111,6 +118,7 @@ class AuthController(Controller):
         summary="Sign in with email and password; sets the session cookie",
         opt=PUBLIC,
         status_code=HTTP_200_OK,
+        responses=error_responses(401, 429),
     )
     async def login(
         self,
@@ -123,7 +131,12 @@ class AuthController(Controller):
         new = await sign_in(db_session, data.email, data.password, settings)
         return await _signed_in(db_session, new, settings, HTTP_200_OK)
 
-    @post("/accept-invite", summary="Create the invited account and sign in", opt=PUBLIC)
+    @post(
+        "/accept-invite",
+        summary="Create the invited account and sign in",
+        opt=PUBLIC,
+        responses=error_responses(404, 409, 429),
+    )
     async def accept_invite(
         self,
         request: Request[Any, Any, Any],
@@ -140,6 +153,11 @@ class AuthController(Controller):
         summary="Sign out: ends the session and clears its cookies",
         opt=PUBLIC,
         status_code=HTTP_204_NO_CONTENT,
+        # Response[None] would be documented as a JSON null; a 204 has no body at all.
+        responses={
+            HTTP_204_NO_CONTENT: ResponseSpec(None, description="Signed out; the cookies are cleared"),
+            **error_responses(403),
+        },
     )
     async def logout(
         self,
@@ -181,7 +199,12 @@ class ProjectController(Controller):
     ) -> list[ProjectRead]:
         return await projects.list_projects(db_session, principal, settings)
 
-    @post("/projects", summary="Create a project in the organization (owners)", opt=needs(Permission.CREATE_PROJECTS))
+    @post(
+        "/projects",
+        summary="Create a project in the organization (owners)",
+        opt=needs(Permission.CREATE_PROJECTS),
+        responses=error_responses(409),
+    )
     async def create_project(
         self,
         data: JSONBody[ProjectCreate],
@@ -201,7 +224,12 @@ class ProjectController(Controller):
         project = await projects.current_project(db_session, principal)
         return projects.project_to_read(project, principal.role, settings)
 
-    @patch("/project", summary="Rename the project or set its quotas (admins)", opt=needs(Permission.MANAGE_PROJECT))
+    @patch(
+        "/project",
+        summary="Rename the project or set its quotas (admins)",
+        opt=needs(Permission.MANAGE_PROJECT),
+        responses=error_responses(409),
+    )
     async def update_project(
         self,
         data: JSONBody[ProjectUpdate],
@@ -224,7 +252,12 @@ class MemberController(Controller):
     ) -> list[MemberRead]:
         return await members.list_members(db_session, principal)
 
-    @post("/", summary="Add an existing user by email (admins)", opt=needs(Permission.MANAGE_MEMBERS))
+    @post(
+        "/",
+        summary="Add an existing user by email (admins)",
+        opt=needs(Permission.MANAGE_MEMBERS),
+        responses=error_responses(409),
+    )
     async def add_member(
         self,
         data: JSONBody[MemberAdd],
@@ -233,7 +266,12 @@ class MemberController(Controller):
     ) -> MemberRead:
         return await members.add_member(db_session, principal, data)
 
-    @patch("/{user_id:uuid}", summary="Change a member's role (admins)", opt=needs(Permission.MANAGE_MEMBERS))
+    @patch(
+        "/{user_id:uuid}",
+        summary="Change a member's role (admins)",
+        opt=needs(Permission.MANAGE_MEMBERS),
+        responses=error_responses(409),
+    )
     async def change_role(
         self,
         user_id: UserId,
@@ -243,7 +281,12 @@ class MemberController(Controller):
     ) -> MemberRead:
         return await members.change_member_role(db_session, principal, user_id, data.role)
 
-    @delete("/{user_id:uuid}", summary="Remove a member (admins)", opt=needs(Permission.MANAGE_MEMBERS))
+    @delete(
+        "/{user_id:uuid}",
+        summary="Remove a member (admins)",
+        opt=needs(Permission.MANAGE_MEMBERS),
+        responses=error_responses(409),
+    )
     async def remove_member(
         self, user_id: UserId, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession]
     ) -> None:
@@ -266,6 +309,7 @@ class InvitationController(Controller):
         "/",
         summary="Invite someone by email (admins); the answer holds the token once",
         opt=needs(Permission.MANAGE_MEMBERS),
+        responses=error_responses(409),
     )
     async def invite(
         self,

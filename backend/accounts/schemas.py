@@ -8,14 +8,16 @@ from msgspec import UNSET, Meta, UnsetType
 
 from backend.accounts.permissions import Permission
 from backend.db.models import Role
+from backend.lib.text import NO_NUL
 from schema.base import CamelStruct
 
+# No NUL anywhere in stored or searched text (backend.lib.text); passwords and tokens are only ever hashed.
 # Deliberately loose: a real address check needs a mail round trip; this only keeps out obvious junk.
-Email = Annotated[str, Meta(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
+Email = Annotated[str, Meta(min_length=3, max_length=320, pattern=r"^[^@\s\x00]+@[^@\s\x00]+$")]
 Password = Annotated[str, Meta(min_length=8, max_length=256)]
-PersonName = Annotated[str, Meta(min_length=1, max_length=200)]
-ProjectName = Annotated[str, Meta(min_length=1, max_length=200)]
-KeyName = Annotated[str, Meta(min_length=1, max_length=200)]
+PersonName = Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)]
+ProjectName = Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)]
+KeyName = Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)]
 Token = Annotated[str, Meta(min_length=1, max_length=256)]
 QuotaVus = Annotated[int, Meta(ge=1, le=1_000_000)]
 QuotaSeconds = Annotated[int, Meta(ge=1, le=31 * 24 * 3600)]

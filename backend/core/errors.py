@@ -9,9 +9,12 @@ import structlog
 from advanced_alchemy.exceptions import DuplicateKeyError, IntegrityError
 from advanced_alchemy.exceptions import NotFoundError as RepositoryNotFoundError
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException
+from litestar.exceptions import ClientException, HTTPException
+from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
+
+from schema.base import CamelStruct
 
 logger = structlog.get_logger()
 
@@ -55,9 +58,51 @@ class ServiceUnavailableError(AppError):
     status_code = 503
 
 
+class ApiRequest(Request[Any, Any, Any]):
+    """The app's request class: a JSON body msgspec cannot read is the client's mistake, never a 500."""
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        # msgspec raises these instead of a DecodeError (which Litestar answers with 400 on its own).
+        except UnicodeDecodeError as exc:
+            raise ClientException(detail=f"The request body is not valid UTF-8: {exc.reason}") from exc
+        except RecursionError as exc:
+            raise ClientException(detail="The request body's JSON is nested too deeply") from exc
+
+
+class ErrorBody(CamelStruct):
+    """The body of every error answer."""
+
+    status: int
+    detail: str
+    extra: Any = None
+
+
+# What each error status means anywhere in the API (the OpenAPI document's response descriptions).
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "The request is malformed or fails validation; `extra` says where",
+    401: "Missing, invalid or revoked credentials (or wrong email or password)",
+    403: "The caller's role does not allow this, a cookie-authenticated write lacks its CSRF token, or sign-up is off",
+    404: "No such resource in the caller's project (or X-Project-Id names a project the caller is not in)",
+    409: "The request conflicts with the current state (e.g. no runner for the location, a duplicate, the last owner)",
+    413: "The request body or the script is too large",
+    429: "A rate limit or a project quota is reached; retry after `Retry-After` seconds",
+    503: "A service the request needs (the message bus or the artifact store) is unavailable; try again shortly",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """A handler's ``responses=``: these error statuses, each with :class:`ErrorBody`."""
+    return {
+        status: ResponseSpec(data_container=ErrorBody, description=ERROR_DESCRIPTIONS[status], generate_examples=False)
+        for status in statuses
+    }
+
+
 def error_response(status: int, detail: str, extra: Any = None, headers: dict[str, str] | None = None) -> Response[Any]:
     return Response(
-        content={"status": status, "detail": detail, "extra": extra},
+        content=ErrorBody(status=status, detail=detail, extra=extra),
         status_code=status,
         media_type=MediaType.JSON,
         headers=headers,

@@ -16,6 +16,7 @@ from backend.core.settings import Settings
 from backend.jobs.schemas import JobCreate, JobRead, JobUpdate
 from backend.jobs.services import JobService, job_to_read
 from backend.lib.pagination import Page, page_of, provide_limit_offset
+from backend.lib.text import NO_NUL
 from schema.enums import JobType
 
 JobId = Annotated[UUID, PathParameter(description="The job's id")]
@@ -49,7 +50,9 @@ class JobController(Controller):
         job_service: NamedDependency[JobService],
         page: NamedDependency[LimitOffset],
         job_type: Annotated[JobType | None, QueryParameter(name="jobType", description="Only this job type")] = None,
-        search: Annotated[str | None, QueryParameter(max_length=200, description="Words in the name")] = None,
+        search: Annotated[
+            str | None, QueryParameter(max_length=200, pattern=NO_NUL, description="Words in the name")
+        ] = None,
     ) -> Page[JobRead]:
         jobs, total = await job_service.list_in_project(principal, page, job_type=job_type, search=search)
         return page_of([job_to_read(j) for j in jobs], total, page)

@@ -7,12 +7,13 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from backend.lib.text import NO_NUL
 from schema.base import CamelStruct
 from schema.enums import JobType, TestType
 
-Name = Annotated[str, Meta(min_length=1, max_length=255)]
-Description = Annotated[str, Meta(max_length=10_000)]
-LocationCode = Annotated[str, Meta(min_length=1, max_length=50)]
+Name = Annotated[str, Meta(min_length=1, max_length=255, pattern=NO_NUL)]
+Description = Annotated[str, Meta(max_length=10_000, pattern=NO_NUL)]
+LocationCode = Annotated[str, Meta(min_length=1, max_length=50, pattern=NO_NUL)]
 TestIds = Annotated[list[UUID], Meta(max_length=100)]
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.accounts.permissions import Permission
 from backend.accounts.services import Principal
 from backend.core.auth import needs
-from backend.core.errors import NotFoundError, ServiceUnavailableError
+from backend.core.errors import NotFoundError, ServiceUnavailableError, error_responses
 from backend.core.nats import NatsConnection
 from backend.db.models import K6PerformanceRun
 from schema.artifacts import (
@@ -126,6 +126,7 @@ class ArtifactController(Controller):
         "/{run_id:uuid}/tests/{test_id:uuid}/artifacts/{name:str}",
         summary="Get a test's report (index.html), summary (summary.json) or console log (console.log)",
         opt=needs(Permission.READ),
+        responses=error_responses(503),
     )
     async def get_artifact(
         self,

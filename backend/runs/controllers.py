@@ -8,16 +8,19 @@ from advanced_alchemy.filters import LimitOffset
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from backend.accounts.permissions import Permission
 from backend.accounts.services import Principal
 from backend.core.auth import needs
+from backend.core.errors import error_responses
 from backend.core.nats import NatsConnection
 from backend.core.settings import Settings
 from backend.jobs.services import JobService
 from backend.lib.pagination import Page, page_of, provide_limit_offset
+from backend.lib.text import NO_NUL
 from backend.runs.schemas import ExecuteTest, RunCreated, RunRead, TriggerJobRun
 from backend.runs.services import RunService, run_to_created, run_to_read
 from backend.tests.services import TestService
@@ -49,6 +52,7 @@ class RunController(Controller):
         summary="Run one performance test",
         status_code=HTTP_201_CREATED,
         opt=needs(Permission.TRIGGER_RUNS, rate_limit="trigger"),
+        responses=error_responses(409, 503),
     )
     async def execute_test(
         self,
@@ -72,6 +76,7 @@ class RunController(Controller):
         summary="Run every test of a job",
         status_code=HTTP_201_CREATED,
         opt=needs(Permission.TRIGGER_RUNS, rate_limit="trigger"),
+        responses=error_responses(409, 503),
     )
     async def trigger_job_run(
         self,
@@ -97,7 +102,9 @@ class RunController(Controller):
         status: Annotated[RunStatus | None, QueryParameter(description="Only runs in this state")] = None,
         job_id: Annotated[UUID | None, QueryParameter(name="jobId", description="Only runs of this job")] = None,
         test_id: Annotated[UUID | None, QueryParameter(name="testId", description="Only runs of this test")] = None,
-        location: Annotated[str | None, QueryParameter(max_length=50, description="Only runs in this location")] = None,
+        location: Annotated[
+            str | None, QueryParameter(max_length=50, pattern=NO_NUL, description="Only runs in this location")
+        ] = None,
     ) -> Page[RunRead]:
         where = {k: v for k, v in {"status": status, "job_id": job_id, "location": location}.items() if v}
         runs, total = await run_service.list_in_project(principal, page, where, test_id=test_id)
@@ -114,6 +121,10 @@ class RunController(Controller):
         summary="Cancel a run: a queued run ends at once (200), a running one is stopped by its runner (202)",
         status_code=HTTP_200_OK,
         opt=needs(Permission.TRIGGER_RUNS),
+        responses={
+            HTTP_202_ACCEPTED: ResponseSpec(RunRead, description="The run is running: its runner was told to stop"),
+            **error_responses(409, 503),
+        },
     )
     async def cancel_run(
         self,

@@ -6,10 +6,11 @@ from uuid import UUID
 
 from msgspec import Meta
 
+from backend.lib.text import NO_NUL
 from schema.base import CamelStruct
 from schema.enums import RunStatus, RunTrigger
 
-LocationCode = Annotated[str, Meta(min_length=1, max_length=50)]
+LocationCode = Annotated[str, Meta(min_length=1, max_length=50, pattern=NO_NUL)]
 
 
 class ExecuteTest(CamelStruct, forbid_unknown_fields=True):

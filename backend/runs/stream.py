@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from backend.accounts.permissions import Permission
 from backend.accounts.services import Principal
 from backend.core.auth import needs
-from backend.core.errors import BadRequestError, ServiceUnavailableError
+from backend.core.errors import BadRequestError, ServiceUnavailableError, error_responses
 from backend.core.nats import NatsConnection
 from backend.core.settings import Settings
 from backend.db.models import Run
@@ -157,6 +157,7 @@ class RunStreamController(Controller):
         "/{run_id:uuid}/stream",
         summary="Follow a run: console, status and complete events (SSE, resumable with Last-Event-ID)",
         opt=needs(Permission.READ),
+        responses=error_responses(503),
     )
     async def stream_run(
         self,

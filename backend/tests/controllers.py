@@ -16,6 +16,7 @@ from backend.accounts.services import Principal
 from backend.core.auth import needs
 from backend.core.settings import Settings
 from backend.lib.pagination import Page, page_of, provide_limit_offset
+from backend.lib.text import NO_NUL
 from backend.tests.schemas import TestCreate, TestRead, TestUpdate, ValidateScript
 from backend.tests.services import TestService
 from backend.tests.validation import K6Inspector, ScriptIssue, ValidationResult, validate_performance_script
@@ -61,7 +62,9 @@ class TestController(Controller):
         test_service: NamedDependency[TestService],
         page: NamedDependency[LimitOffset],
         test_type: Annotated[TestType | None, QueryParameter(name="type", description="Only this type")] = None,
-        search: Annotated[str | None, QueryParameter(max_length=200, description="Words in the title")] = None,
+        search: Annotated[
+            str | None, QueryParameter(max_length=200, pattern=NO_NUL, description="Words in the title")
+        ] = None,
     ) -> Page[TestRead]:
         tests, total = await test_service.list_in_project(principal, page, type_=test_type, search=search)
         return page_of([test_service.to_schema(t, schema_type=TestRead) for t in tests], total, page)

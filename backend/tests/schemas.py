@@ -8,12 +8,14 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from backend.db.models import TestPriority
+from backend.lib.text import NO_NUL
 from schema.base import CamelStruct
 from schema.enums import TestType
 
-Title = Annotated[str, Meta(min_length=1, max_length=255)]
-Description = Annotated[str, Meta(max_length=10_000)]
-Tag = Annotated[str, Meta(min_length=1, max_length=50)]
+Title = Annotated[str, Meta(min_length=1, max_length=255, pattern=NO_NUL)]
+Description = Annotated[str, Meta(max_length=10_000, pattern=NO_NUL)]
+Tag = Annotated[str, Meta(min_length=1, max_length=50, pattern=NO_NUL)]
+Script = Annotated[str, Meta(pattern=NO_NUL)]  # its size limit is a setting (SUPERCHECK_MAX_SCRIPT_BYTES)
 Tags = Annotated[list[Tag], Meta(max_length=20)]
 
 
@@ -24,7 +26,7 @@ class TestCreate(CamelStruct, forbid_unknown_fields=True):
 
     title: Title
     type: TestType
-    script: str
+    script: Script
     description: Description | None = None
     tags: Tags = msgspec.field(default_factory=list)
     priority: TestPriority | None = None
@@ -37,7 +39,7 @@ class TestUpdate(CamelStruct, forbid_unknown_fields=True):
 
     title: Title | UnsetType = UNSET
     type: TestType | UnsetType = UNSET
-    script: str | UnsetType = UNSET
+    script: Script | UnsetType = UNSET
     description: Description | UnsetType | None = UNSET
     tags: Tags | UnsetType = UNSET
     priority: TestPriority | UnsetType | None = UNSET

@@ -141,3 +141,12 @@ async def test_an_owner_creates_a_project_and_owns_it(db, browser):
     assert (await browser.post("/api/projects", json={"name": created.json()["name"]})).status_code == 409
     projects = (await browser.get("/api/projects")).json()
     assert {p["id"] for p in projects} == {str(project_id), created.json()["id"]}
+
+
+async def test_names_and_emails_with_a_nul_character_are_refused_with_400(api):
+    # PostgreSQL cannot store or compare text with NUL: the fuzzer's NUL names and emails answered 500.
+    assert (await api.post("/api/api-keys", json={"name": "ci\x00", "role": "viewer"})).status_code == 400
+    assert (await api.post("/api/members", json={"email": "\x00@example.test", "role": "viewer"})).status_code == 400
+    assert (await api.post("/api/invitations", json={"email": "a\x00@b.test", "role": "viewer"})).status_code == 400
+    assert (await api.patch("/api/project", json={"name": "p\x00"})).status_code == 400
+    assert [key["name"] for key in (await api.get("/api/api-keys")).json()] == ["admin"]

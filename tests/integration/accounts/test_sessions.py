@@ -182,3 +182,13 @@ async def test_an_operator_creates_a_user_from_the_command_line(browser, databas
     assert "already exists" in again.stderr
     info = await sign_in(browser, email)
     assert (info["role"], info["project"]["name"], info["project"]["organizationName"]) == ("admin", project, "CLI Org")
+
+
+async def test_a_nul_character_in_an_email_or_name_is_refused_with_400(browser):
+    # PostgreSQL cannot store or compare text with NUL: the fuzzer's NUL email at sign-in answered 500.
+    login = await browser.post("/api/auth/login", json={"email": "a\x00@example.test", "password": PASSWORD})
+    assert login.status_code == 400
+    signup = {"email": "new@example.test", "name": "N\x00", "password": PASSWORD}
+    assert (await browser.post("/api/auth/signup", json=signup)).status_code == 400
+    invite = {"token": "sci_x", "name": "N\x00", "password": PASSWORD}
+    assert (await browser.post("/api/auth/accept-invite", json=invite)).status_code == 400

@@ -100,6 +100,9 @@ BAD_BODIES = [
     pytest.param(b'{"title": "t", "type": "api", "script": "x", "colour": 1}', "unknown field", id="unknown-field"),
     pytest.param(b"[1, 2]", "not an object", id="array"),
     pytest.param(b'{"title": "t", "type": "api", "script": "   "}', "empty script", id="blank-script"),
+    # Both answered 500 before: msgspec raises UnicodeDecodeError and RecursionError, not a DecodeError.
+    pytest.param(b'{"title": "\xff\xfe", "type": "api", "script": "x"}', "not UTF-8", id="not-utf8"),
+    pytest.param(b'{"title": "t", "tags": ' + b"[" * 10_000 + b"]" * 10_000 + b"}", "too deep", id="too-deep"),
 ]
 
 
@@ -154,3 +157,25 @@ async def test_prometheus_metrics_count_requests_by_route(api):
     assert metrics.status_code == 200
     assert "supercheck_requests_total" in metrics.text
     assert 'path="/api/tests"' in metrics.text
+
+
+async def test_openapi_documents_every_error_in_the_shape_the_api_sends(client):
+    # The fuzzer found 400s documented in Litestar's shape ({status_code, ...}), undocumented 401/403/404/409s,
+    # a 204 documented with a JSON body, and /metrics documented as JSON.
+    doc = (await client.get("/schema/openapi.json")).json()
+    assert set(doc["components"]["schemas"]["ErrorBody"]["properties"]) == {"status", "detail", "extra"}
+    error_body = {"$ref": "#/components/schemas/ErrorBody"}
+    public = {"/api/auth/status", "/api/auth/signup", "/api/auth/login", "/api/auth/accept-invite", "/api/auth/logout"}
+    api_operations = [(p, op) for p, item in doc["paths"].items() if p.startswith("/api/") for op in item.values()]
+    assert len(api_operations) > 30
+    for path, operation in api_operations:
+        responses = operation["responses"]
+        errors = {status for status in responses if int(status) >= 400}
+        assert "400" in errors, path
+        assert path in public or {"401", "403", "404"} <= errors, path
+        for status in errors:
+            assert responses[status]["content"]["application/json"]["schema"] == error_body, (path, status)
+    assert "/metrics" not in doc["paths"]
+    assert "content" not in doc["paths"]["/api/auth/logout"]["post"]["responses"]["204"]
+    assert {"202", "409", "503"} <= doc["paths"]["/api/runs/{run_id}/cancel"]["post"]["responses"].keys()
+    assert {"409", "429", "503"} <= doc["paths"]["/api/tests/{test_id}/execute"]["post"]["responses"].keys()

@@ -97,3 +97,13 @@ async def test_deleting_a_test_removes_it_from_its_jobs(api):
     job = await create_job(api, testIds=[a["id"], b["id"]])
     await api.delete(f"/api/tests/{a['id']}")
     assert (await api.get(f"/api/jobs/{job['id']}")).json()["testIds"] == [b["id"]]
+
+
+async def test_text_with_a_nul_character_is_refused_with_400(api):
+    # PostgreSQL cannot store NUL: the fuzzer's NUL names and searches answered 409 from the database.
+    assert (await api.post("/api/jobs", json={"name": "a\x00b"})).status_code == 400
+    assert (await api.post("/api/jobs", json={"name": "j", "description": "\x00"})).status_code == 400
+    job = await create_job(api)
+    assert (await api.patch(f"/api/jobs/{job['id']}", json={"name": "\x00"})).status_code == 400
+    assert (await api.get("/api/jobs", params={"search": "\x00"})).status_code == 400
+    assert (await api.get("/api/jobs")).json()["total"] == 1

@@ -156,3 +156,10 @@ async def test_unreachable_nats_gives_503_and_the_run_ends_in_error(api_without_
     assert len(runs) == 1
     assert runs[0]["status"] == "error"
     assert "NATS" in runs[0]["errorDetails"]
+
+
+async def test_a_nul_character_in_a_location_is_refused_with_400(api):
+    # PostgreSQL cannot compare text with NUL: the fuzzer's NUL location filter answered 409 from the database.
+    assert (await api.get("/api/runs", params={"location": "\x00"})).status_code == 400
+    test = await create_test(api)
+    assert (await api.post(f"/api/tests/{test['id']}/execute", json={"location": "us\x00"})).status_code == 400

@@ -125,3 +125,14 @@ async def test_validate_reports_errors_and_warnings_without_saving(api):
     assert node["valid"] is False
     assert any('"fs"' in e["message"] for e in node["errors"])
     assert (await api.get("/api/tests")).json()["total"] == 0
+
+
+async def test_text_with_a_nul_character_is_refused_with_400(api):
+    # PostgreSQL cannot store NUL: the fuzzer's NUL titles and searches answered 409 (or 500) from the database.
+    for body in [{"title": "a\x00b"}, {"description": "\x00"}, {"tags": ["a\x00"]}, {"script": "let a = 1;\x00"}]:
+        response = await api.post("/api/tests", json={"title": "t", "type": "api", "script": "x", **body})
+        assert response.status_code == 400, body
+    test = await create(api)
+    assert (await api.patch(f"/api/tests/{test['id']}", json={"title": "\x00"})).status_code == 400
+    assert (await api.get("/api/tests", params={"search": "\x00"})).status_code == 400
+    assert (await api.get("/api/tests")).json()["total"] == 1
