@@ -33,6 +33,11 @@ def project_to_read(project: Project, role: Role, settings: Settings) -> Project
             max_duration_s=quotas.max_duration_s,
             max_concurrent_runs=quotas.max_concurrent_runs,
         ),
+        ceilings=Quotas(
+            max_vus=settings.max_vus,
+            max_duration_s=settings.max_duration_s,
+            max_concurrent_runs=settings.max_concurrent_runs,
+        ),
         created_at=project.created_at,
     )
 

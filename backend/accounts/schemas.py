@@ -79,6 +79,7 @@ class ProjectRead(CamelStruct):
     organization_name: str
     role: Role
     quotas: Quotas
+    ceilings: Quotas  # the platform's maxima (SUPERCHECK_MAX_*): a project's quotas can only be lower
     created_at: datetime
 
 

@@ -24,6 +24,7 @@ async def test_an_admin_lowers_quotas_but_never_above_the_platforms_ceiling(api,
         "maxDurationS": settings.max_duration_s,
         "maxConcurrentRuns": settings.max_concurrent_runs,
     }
+    assert project["ceilings"] == project["quotas"]
     too_high = await api.patch("/api/project", json={"maxVus": settings.max_vus + 1})
     assert too_high.status_code == 400
     assert str(settings.max_vus) in too_high.json()["detail"]
@@ -32,6 +33,7 @@ async def test_an_admin_lowers_quotas_but_never_above_the_platforms_ceiling(api,
 
     lowered = await api.patch("/api/project", json={"maxVus": 7, "maxDurationS": 60, "maxConcurrentRuns": 3})
     assert lowered.json()["quotas"] == {"maxVus": 7, "maxDurationS": 60, "maxConcurrentRuns": 3}
+    assert lowered.json()["ceilings"]["maxVus"] == settings.max_vus
     reset = await api.patch("/api/project", json={"maxVus": None})
     assert reset.json()["quotas"]["maxVus"] == settings.max_vus
 

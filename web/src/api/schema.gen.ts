@@ -736,6 +736,7 @@ export interface components {
         };
         /** ProjectRead */
         ProjectRead: {
+            ceilings: components["schemas"]["Quotas"];
             /** Format: date-time */
             createdAt: string;
             /** Format: uuid */

@@ -31,6 +31,7 @@ export function project(id: string, name: string, role: Role = "owner"): Project
     organizationName: "Default",
     role,
     quotas: { maxVus: 100, maxDurationS: 3600, maxConcurrentRuns: 3 },
+    ceilings: { maxVus: 500, maxDurationS: 7200, maxConcurrentRuns: 20 },
     createdAt: "2025-01-01T10:00:00Z",
   };
 }

@@ -72,6 +72,7 @@ export function projectChanges(project: ProjectRead, name: string, quotas: Recor
   for (const { key, label } of QUOTAS) {
     const raw = quotas[key].trim();
     if (!/^\d+$/.test(raw) || Number(raw) < 1) return `${label}: enter a whole number of at least 1.`;
+    if (Number(raw) > project.ceilings[key]) return `${label}: at most ${project.ceilings[key]} (the platform's ceiling).`;
     if (Number(raw) !== project.quotas[key]) changes[key] = Number(raw);
   }
   return changes;
@@ -123,9 +124,10 @@ function ProjectForm({ project, onSaved }: { project: ProjectRead; onSaved: (pro
               type="number"
               inputMode="numeric"
               min={1}
+              max={project.ceilings[key]}
               step={1}
               value={quotas[key]}
-              hint={`${hint} At most the platform's ceiling.`}
+              hint={`${hint} At most ${formatNumber(project.ceilings[key])} (the platform's ceiling).`}
               onChange={(e) => setQuotas((current) => ({ ...current, [key]: e.target.value }))}
             />
           ))}
