@@ -4,8 +4,10 @@ import os
 from pathlib import Path
 
 import pytest
-from structlog.testing import capture_logs
+import structlog
+from structlog.testing import LogCapture
 
+import runner.settings as runner_settings
 from backend.core.settings import SettingsError, load_settings
 from runner.settings import RunnerSettingsError, load_runner_settings
 from schema import sandbox as sandbox_module
@@ -169,9 +171,13 @@ def test_without_bwrap_and_root_auto_leaves_k6_unconfined_and_says_why() -> None
         sandbox_module._resolve(SandboxMode.USER, "k6", None, range(60000, 60010), None, root=False)
 
 
-def test_a_runner_without_sandbox_warns_at_start_up(tmp_path: Path) -> None:
-    with capture_logs() as logs:
-        load_runner_settings(runner_env(tmp_path))
+def test_a_runner_without_sandbox_warns_at_start_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Record through a fresh logger: structlog caches configured loggers, which capture_logs cannot reach
+    # once another test has configured logging in this process.
+    cap = LogCapture()
+    monkeypatch.setattr(runner_settings, "logger", structlog.wrap_logger(None, processors=[cap]))
+    load_runner_settings(runner_env(tmp_path))
+    logs = cap.entries
     [warning] = [log for log in logs if log["event"] == "k6.sandbox_off"]
     assert warning["log_level"] == "warning"
     assert "every file" in warning["consequence"]
