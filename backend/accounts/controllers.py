@@ -1,5 +1,7 @@
 """HTTP routes of the accounts domain: sign-up/in/out, projects, members, invitations, API keys."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -47,7 +49,7 @@ from backend.accounts.sessions import (
     sign_up,
 )
 from backend.core.auth import PUBLIC, csrf_token_of, needs
-from backend.core.errors import error_responses
+from backend.core.errors import ForbiddenError, NotFoundError, UnauthorizedError, error_responses
 from backend.core.ratelimit import RateLimiter
 from backend.core.settings import Settings
 
@@ -68,11 +70,30 @@ def _expired_cookies(settings: Settings) -> list[Cookie]:
     return [Cookie(key=SESSION_COOKIE, value="", httponly=True, **common), Cookie(key=CSRF_COOKIE, value="", **common)]
 
 
-def _limit_by_client(request: Request[Any, Any, Any], settings: Settings, *extra_keys: str) -> None:
-    limiter: RateLimiter = request.app.state.rate_limiter
+# Many people may share one address (an office, a reverse proxy), so an address gets more tries than an email.
+_PER_ADDRESS_FACTOR = 5
+
+
+def _attempt_limits(request: Request[Any, Any, Any], settings: Settings, email: str | None) -> dict[str, int]:
     client = request.client.host if request.client else "unknown"
-    for key in (f"auth:ip:{client}", *(f"auth:{k}" for k in extra_keys)):
-        limiter.check(key, settings.login_rate_per_minute, "sign-in attempts")
+    limits = {f"auth:ip:{client}": settings.login_rate_per_minute * _PER_ADDRESS_FACTOR}
+    if email is not None:
+        limits[f"auth:email:{email.strip().lower()}"] = settings.login_rate_per_minute
+    return limits
+
+
+@asynccontextmanager
+async def _failures_counted(request: Request[Any, Any, Any], limits: dict[str, int]) -> AsyncIterator[None]:
+    """429 while a key is over its limit; only a failed attempt counts, so signing in often is fine."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    for key, limit in limits.items():
+        limiter.refuse_if_blocked(key, limit, "failed attempts")
+    try:
+        yield
+    except (UnauthorizedError, NotFoundError, ForbiddenError):
+        for key in limits:
+            limiter.record(key)
+        raise
 
 
 async def _signed_in(db: AsyncSession, new: NewSession, settings: Settings, status_code: int) -> Response[SessionInfo]:
@@ -109,8 +130,8 @@ class AuthController(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
     ) -> Response[SessionInfo]:
-        _limit_by_client(request, settings)
-        new = await sign_up(db_session, data.email, data.name, data.password, settings)
+        async with _failures_counted(request, _attempt_limits(request, settings, None)):
+            new = await sign_up(db_session, data.email, data.name, data.password, settings)
         return await _signed_in(db_session, new, settings, HTTP_201_CREATED)
 
     @post(
@@ -127,8 +148,8 @@ class AuthController(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
     ) -> Response[SessionInfo]:
-        _limit_by_client(request, settings, f"email:{data.email.strip().lower()}")
-        new = await sign_in(db_session, data.email, data.password, settings)
+        async with _failures_counted(request, _attempt_limits(request, settings, data.email)):
+            new = await sign_in(db_session, data.email, data.password, settings)
         return await _signed_in(db_session, new, settings, HTTP_200_OK)
 
     @post(
@@ -144,8 +165,8 @@ class AuthController(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
     ) -> Response[SessionInfo]:
-        _limit_by_client(request, settings)
-        new = await accept_invitation(db_session, data.token, data.name, data.password, settings)
+        async with _failures_counted(request, _attempt_limits(request, settings, None)):
+            new = await accept_invitation(db_session, data.token, data.name, data.password, settings)
         return await _signed_in(db_session, new, settings, HTTP_201_CREATED)
 
     @post(

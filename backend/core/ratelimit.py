@@ -22,24 +22,32 @@ class RateLimiter:
         self._hits: dict[str, deque[float]] = {}
         self._now = now
 
-    def retry_after(self, key: str, limit: int) -> float | None:
-        """Record a hit; None when allowed, else the seconds until one more hit would be."""
+    def blocked_for(self, key: str, limit: int) -> float | None:
+        """None while ``key`` has had fewer than ``limit`` hits in the window, else the seconds until it may."""
         now = self._now()
+        hits = self._hits.get(key)
+        if hits is None:
+            return None
+        while hits and hits[0] <= now - WINDOW_S:
+            hits.popleft()
+        return hits[0] + WINDOW_S - now if len(hits) >= limit else None
+
+    def record(self, key: str) -> None:
         hits = self._hits.get(key)
         if hits is None:
             if len(self._hits) >= _MAX_KEYS:
                 self._hits.pop(next(iter(self._hits)))
             hits = self._hits[key] = deque()
-        while hits and hits[0] <= now - WINDOW_S:
-            hits.popleft()
-        if len(hits) >= limit:
-            return hits[0] + WINDOW_S - now
-        hits.append(now)
-        return None
+        hits.append(self._now())
 
     def check(self, key: str, limit: int, what: str) -> None:
-        """Raise 429 with ``Retry-After`` when ``key`` is over ``limit`` per minute."""
-        wait = self.retry_after(key, limit)
+        """Count a hit; raise 429 with ``Retry-After`` when ``key`` is over ``limit`` per minute."""
+        self.refuse_if_blocked(key, limit, what)
+        self.record(key)
+
+    def refuse_if_blocked(self, key: str, limit: int, what: str) -> None:
+        """Raise 429 with ``Retry-After`` when ``key`` is over ``limit`` per minute, without counting a hit."""
+        wait = self.blocked_for(key, limit)
         if wait is not None:
             seconds = max(1, math.ceil(wait))
             raise TooManyRequestsException(

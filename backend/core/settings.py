@@ -147,12 +147,12 @@ class Settings:
     sse_heartbeat_s: float = 15.0
     sse_release_grace_s: float = 5.0
     artifact_store: StoreSettings = field(default_factory=StoreSettings)
-    max_concurrent_runs: int = 20
+    max_concurrent_runs: int = 100
     allow_signup: bool = False
     session_ttl_s: int = 7 * 24 * 3600
     cookie_secure: bool = False
     invitation_ttl_s: int = 7 * 24 * 3600
-    trigger_rate_per_minute: int = 60
+    trigger_rate_per_minute: int = 300
     login_rate_per_minute: int = 10
     validate_sandbox: SandboxMode = SandboxMode.AUTO
     validate_sandbox_uids: range = VALIDATION_UIDS
@@ -207,12 +207,12 @@ def load_settings() -> Settings:
         sse_heartbeat_s=env_float("SUPERCHECK_SSE_HEARTBEAT_S", 15.0, minimum=0.1),
         sse_release_grace_s=env_float("SUPERCHECK_SSE_RELEASE_GRACE_S", 5.0, minimum=0.0),
         artifact_store=_artifact_store(),
-        max_concurrent_runs=env_int("SUPERCHECK_MAX_CONCURRENT_RUNS", 20, minimum=1),
+        max_concurrent_runs=env_int("SUPERCHECK_MAX_CONCURRENT_RUNS", 100, minimum=1),
         allow_signup=env_bool("SUPERCHECK_ALLOW_SIGNUP", default=False),
         session_ttl_s=env_int("SUPERCHECK_SESSION_TTL_S", 7 * 24 * 3600, minimum=60),
         cookie_secure=env_bool("SUPERCHECK_COOKIE_SECURE", default=env == "production"),
         invitation_ttl_s=env_int("SUPERCHECK_INVITATION_TTL_S", 7 * 24 * 3600, minimum=60),
-        trigger_rate_per_minute=env_int("SUPERCHECK_TRIGGER_RATE_PER_MINUTE", 60, minimum=1),
+        trigger_rate_per_minute=env_int("SUPERCHECK_TRIGGER_RATE_PER_MINUTE", 300, minimum=1),
         login_rate_per_minute=env_int("SUPERCHECK_LOGIN_RATE_PER_MINUTE", 10, minimum=1),
         validate_sandbox=_validate_sandbox(),
         validate_sandbox_uids=_validate_sandbox_uids(),

@@ -100,3 +100,17 @@ async def test_password_guessing_is_rate_limited(settings):
         answers = [await client.post("/api/auth/login", json=body) for _ in range(4)]
     assert [a.status_code for a in answers] == [401, 401, 401, 429]
     assert int(answers[3].headers["retry-after"]) > 0
+
+
+async def test_signing_in_often_is_fine_only_failures_count(settings, db):
+    from tests.integration.accounts.conftest import PASSWORD, make_user  # noqa: PLC0415
+
+    person = await make_user(db, (await new_project_key(db))[0])
+    limited = dataclasses.replace(settings, login_rate_per_minute=2)
+    async with AsyncTestClient(app=create_app(limited)) as client:
+        good = {"email": person.email, "password": PASSWORD}
+        assert [(await client.post("/api/auth/login", json=good)).status_code for _ in range(4)] == [200] * 4
+        bad = {**good, "password": "not it at all"}
+        answers = [(await client.post("/api/auth/login", json=bad)).status_code for _ in range(3)]
+        assert answers == [401, 401, 429]
+        assert (await client.post("/api/auth/login", json=good)).status_code == 429  # the email is locked for now
