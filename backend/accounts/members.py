@@ -35,9 +35,14 @@ logger = structlog.get_logger()
 INVITATION_PREFIX = "sci_"
 
 
-def _may_grant(principal: Principal, role: Role) -> None:
+def _only_owners_touch(principal: Principal, role: Role, action: str) -> None:
+    """Granting, changing, removing or revoking anything that holds the owner role takes an owner."""
     if role is Role.OWNER and not has_permission(principal.role, Permission.MANAGE_OWNERS):
-        raise ForbiddenError("Only an owner can grant the owner role")
+        raise ForbiddenError(f"Only an owner can {action}")
+
+
+def _may_grant(principal: Principal, role: Role) -> None:
+    _only_owners_touch(principal, role, "grant the owner role")
     if not outranks_or_equals(principal.role, role):
         raise ForbiddenError(f"Your role ({principal.role.value}) cannot grant the {role.value} role")
 
@@ -94,8 +99,7 @@ async def add_member(db: AsyncSession, principal: Principal, data: MemberAdd) ->
 
 async def change_member_role(db: AsyncSession, principal: Principal, user_id: UUID, role: Role) -> MemberRead:
     membership = await _membership(db, principal, user_id)
-    if membership.role is Role.OWNER and not has_permission(principal.role, Permission.MANAGE_OWNERS):
-        raise ForbiddenError("Only an owner can change an owner's role")
+    _only_owners_touch(principal, membership.role, "change an owner's role")
     _may_grant(principal, role)
     if role is not Role.OWNER:
         await _ensure_another_owner(db, membership)
@@ -107,8 +111,7 @@ async def change_member_role(db: AsyncSession, principal: Principal, user_id: UU
 
 async def remove_member(db: AsyncSession, principal: Principal, user_id: UUID) -> None:
     membership = await _membership(db, principal, user_id)
-    if membership.role is Role.OWNER and not has_permission(principal.role, Permission.MANAGE_OWNERS):
-        raise ForbiddenError("Only an owner can remove an owner")
+    _only_owners_touch(principal, membership.role, "remove an owner")
     await _ensure_another_owner(db, membership)
     await db.delete(membership)
     logger.info("members.removed", project_id=str(principal.project_id), user_id=str(user_id))
@@ -207,8 +210,7 @@ async def revoke_key(db: AsyncSession, principal: Principal, key_id: UUID) -> No
     key = await db.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.project_id == principal.project_id))
     if key is None:
         raise NotFoundError("No such API key in this project")
-    if key.role is Role.OWNER and not has_permission(principal.role, Permission.MANAGE_OWNERS):
-        raise ForbiddenError("Only an owner can revoke an owner key")
+    _only_owners_touch(principal, key.role, "revoke an owner key")
     if key.revoked_at is None:
         key.revoked_at = datetime.now(UTC)
         logger.info("api_keys.revoked", project_id=str(principal.project_id), key_id=str(key.id))

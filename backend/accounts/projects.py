@@ -1,5 +1,7 @@
 """Projects as a caller sees them: their list, the current one with its quotas, and who is asking."""
 
+from uuid import UUID
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,11 +85,7 @@ async def create_project(
     if principal.user_id is None:
         raise ForbiddenError("Sign in as a user to create projects: an API key belongs to one project")
     name = data.name.strip()
-    taken = await db.scalar(
-        select(Project.id).where(Project.organization_id == principal.organization_id, Project.name == name)
-    )
-    if taken is not None:
-        raise ConflictError(f"The organization already has a project named {name!r}")
+    await _ensure_name_free(db, principal.organization_id, name)
     project = Project(organization_id=principal.organization_id, name=name)
     db.add(project)
     await db.flush()
@@ -95,6 +93,12 @@ async def create_project(
     await add_membership(db, user, project, Role.OWNER)
     await db.refresh(project, attribute_names=["organization"])
     return project_to_read(project, Role.OWNER, settings)
+
+
+async def _ensure_name_free(db: AsyncSession, organization_id: UUID, name: str) -> None:
+    taken = await db.scalar(select(Project.id).where(Project.organization_id == organization_id, Project.name == name))
+    if taken is not None:
+        raise ConflictError(f"The organization already has a project named {name!r}")
 
 
 def _check_ceiling(value: int | None, ceiling: int, field: str, setting: str) -> None:
@@ -111,11 +115,7 @@ async def update_project(
     project = await current_project(db, principal)
     if isinstance(data.name, str) and data.name.strip() != project.name:
         name = data.name.strip()
-        taken = await db.scalar(
-            select(Project.id).where(Project.organization_id == project.organization_id, Project.name == name)
-        )
-        if taken is not None:
-            raise ConflictError(f"The organization already has a project named {name!r}")
+        await _ensure_name_free(db, project.organization_id, name)
         project.name = name
     for field, attr, ceiling, setting in (
         ("maxVus", "max_vus", settings.max_vus, "SUPERCHECK_MAX_VUS"),

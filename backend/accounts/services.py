@@ -33,7 +33,6 @@ class Principal:
     role: Role
     api_key_id: UUID | None = None
     user_id: UUID | None = None
-    session_id: UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,12 +87,17 @@ async def open_session(db: AsyncSession, user: User, settings: Settings) -> NewS
     return NewSession(user=user, token=token, csrf_token=row.csrf_token, expires_at=row.expires_at)
 
 
+def check_csrf(sent: str, expected: str) -> None:
+    """403 unless a cookie-authenticated write echoed its session's CSRF token (compared in constant time)."""
+    if not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise ForbiddenError("Missing or wrong CSRF token: send the supercheck_csrf cookie's value in X-CSRF-Token")
+
+
 async def close_session(db: AsyncSession, token: str, csrf_sent: str) -> None:
     """End the cookie's session; the CSRF token must match, so another site cannot sign a user out."""
     row = await db.scalar(select(UserSession).where(UserSession.token_hash == token_digest(token)))
     if row is not None:
-        if not hmac.compare_digest(csrf_sent.encode(), row.csrf_token.encode()):
-            raise ForbiddenError("Missing or wrong CSRF token: send the supercheck_csrf cookie's value in X-CSRF-Token")
+        check_csrf(csrf_sent, row.csrf_token)
         await db.delete(row)
         logger.info("auth.signed_out", user_id=str(row.user_id))
 
@@ -197,6 +202,5 @@ async def authenticate_session(db: AsyncSession, token: str, project_header: str
         project_id=membership.project_id,
         role=membership.role,
         user_id=user.id,
-        session_id=row.id,
     )
     return SessionAuth(principal=principal, csrf_token=row.csrf_token)

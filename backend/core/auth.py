@@ -8,7 +8,6 @@
   and applies the per-project rate limit where the handler asks for one.
 """
 
-import hmac
 from typing import Any
 
 from litestar import Request
@@ -21,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.accounts.permissions import MINIMUM_ROLE, Permission, has_permission
 from backend.accounts.services import Principal, authenticate
-from backend.accounts.sessions import CSRF_HEADER, PROJECT_HEADER, SESSION_COOKIE, SessionAuth, authenticate_session
+from backend.accounts.sessions import (
+    CSRF_HEADER,
+    PROJECT_HEADER,
+    SESSION_COOKIE,
+    SessionAuth,
+    authenticate_session,
+    check_csrf,
+)
 from backend.core.ratelimit import RateLimiter
 from backend.core.settings import Settings
 
@@ -53,11 +59,7 @@ class ApiAuthMiddleware(AbstractAuthenticationMiddleware):
         if auth is None:
             raise NotAuthorizedException(detail="Your session has ended: sign in again")
         if connection.scope.get("method", "GET") not in _SAFE_METHODS:
-            sent = connection.headers.get(CSRF_HEADER, "")
-            if not hmac.compare_digest(sent.encode(), auth.csrf_token.encode()):
-                raise PermissionDeniedException(
-                    detail="Missing or wrong CSRF token: send the supercheck_csrf cookie's value in X-CSRF-Token"
-                )
+            check_csrf(connection.headers.get(CSRF_HEADER, ""), auth.csrf_token)
         return AuthenticationResult(user=auth.principal, auth=auth)
 
     @staticmethod
