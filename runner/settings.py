@@ -15,7 +15,6 @@ from schema.sandbox import (
     RUNNER_UIDS,
     Sandbox,
     SandboxError,
-    SandboxMode,
     parse_sandbox_mode,
     parse_uid_range,
     resolve_sandbox,
@@ -111,16 +110,7 @@ def _sandbox(env: Mapping[str, str], k6_bin: str, work_dir: Path, uids: range) -
         sandbox = resolve_sandbox(mode, k6_bin=k6_bin, base_dir=work_dir, uids=uids)
     except SandboxError as exc:
         raise RunnerSettingsError(f"RUNNER_K6_SANDBOX={mode}: {exc}") from None
-    if sandbox.mode is SandboxMode.NONE:
-        logger.warning(
-            "k6.sandbox_off",
-            reason=sandbox.fallback,
-            consequence="scripts can read every file and process this runner's user can (docs/security.md)",
-        )
-    elif sandbox.fallback:
-        logger.warning("k6.sandbox_fallback", mode=sandbox.mode.value, reason=sandbox.fallback)
-    else:
-        logger.info("k6.sandbox", mode=sandbox.mode.value)
+    sandbox.announce(logger, "k6", "scripts can read every file and process this runner's user can (docs/security.md)")
     return sandbox
 
 

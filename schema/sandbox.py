@@ -155,6 +155,17 @@ class Sandbox:
     uids: UidPool | None = None
     fallback: str | None = None
 
+    def announce(self, logger: Any, prefix: str, consequence: str) -> None:
+        """Log the mode at start-up: a warning when k6 runs unconfined (with ``consequence``) or fell back."""
+        # structlog event names: k6.sandbox_off, validation.sandbox_fallback, k6.sandbox, …
+        off, fell_back, chosen = (f"{prefix}.sandbox_off", f"{prefix}.sandbox_fallback", f"{prefix}.sandbox")
+        if self.mode is SandboxMode.NONE:
+            logger.warning(off, reason=self.fallback, consequence=consequence)
+        elif self.fallback:
+            logger.warning(fell_back, mode=self.mode.value, reason=self.fallback)
+        else:
+            logger.info(chosen, mode=self.mode.value)
+
     @contextlib.contextmanager
     def jail(self, directory: Path) -> Iterator[Jail]:
         """Confine k6 to ``directory`` (which the caller creates and removes) while the block runs."""

@@ -184,17 +184,6 @@ async def _read_tail(stream: asyncio.StreamReader) -> bytes:
     return bytes(tail)
 
 
-def _log_sandbox(sandbox: Sandbox) -> None:
-    if sandbox.mode is SandboxMode.NONE:
-        logger.warning(
-            "validation.sandbox_off",
-            reason=sandbox.fallback,
-            consequence="script init code can read every file the backend's user can (docs/security.md)",
-        )
-    elif sandbox.fallback:
-        logger.warning("validation.sandbox_fallback", mode=sandbox.mode.value, reason=sandbox.fallback)
-
-
 class K6Inspector:
     """Runs `k6 inspect --execution-requirements` on scripts, a bounded number at a time."""
 
@@ -218,7 +207,9 @@ class K6Inspector:
         self.sandbox = Sandbox(SandboxMode.NONE)
         if self._bin is not None:
             self.sandbox = resolve_sandbox(sandbox, k6_bin=self._bin, base_dir=None, uids=sandbox_uids)
-            _log_sandbox(self.sandbox)
+            self.sandbox.announce(
+                logger, "validation", "script init code can read every file the backend's user can (docs/security.md)"
+            )
 
     @property
     def available(self) -> bool:
